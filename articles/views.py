@@ -1,0 +1,124 @@
+"""Public pages. Every queryset here starts from ``Article.objects.published()``."""
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView
+from django_filters.views import FilterView
+
+from .filters import ArticleFilter
+from .models import Article, Byline, Mention, Person, Tag
+
+FRONT_PAGE_SIZE = 12
+
+
+class PaginationLinksMixin:
+    """Gives ``includes/pagination.html`` an elided page range and the filters to keep."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context.get("page_obj")
+        if page is not None:
+            query = self.request.GET.copy()
+            query.pop("page", None)
+            context["query"] = query.urlencode()
+            context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        return context
+
+
+class PublishedArticlesMixin(PaginationLinksMixin):
+    """Scopes a view to what readers may see, with what a story card needs, newest first."""
+
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        return Article.objects.published().with_list_data().newest_first()
+
+
+class HomeView(PublishedArticlesMixin, ListView):
+    template_name = "articles/home.html"
+    paginate_by = None
+
+    def get_queryset(self):
+        return super().get_queryset()[:FRONT_PAGE_SIZE]
+
+
+class ArticleListView(PublishedArticlesMixin, FilterView):
+    filterset_class = ArticleFilter
+    template_name = "articles/article_filter.html"
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+
+    def get_queryset(self):
+        return Article.objects.published().prefetch_related(
+            "tags",
+            Prefetch("bylines", queryset=Byline.objects.select_related("person")),
+            Prefetch("mentions", queryset=Mention.objects.select_related("person")),
+        )
+
+
+def published_tags():
+    return Tag.objects.filter(
+        tagged_articles__content_object__in=Article.objects.published()
+    ).annotate(article_count=Count("tagged_articles"))
+
+
+class TagListView(ListView):
+    template_name = "articles/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return published_tags().order_by("name")
+
+
+class TagDetailView(PublishedArticlesMixin, ListView):
+    """A tag's stories. A tag with no published story is a 404, so drafts do not leak by name."""
+
+    template_name = "articles/tag_detail.html"
+    allow_empty = False
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+def people_with_published_work():
+    published = Article.objects.published()
+    return Person.objects.annotate(
+        has_byline=Exists(Byline.objects.filter(person=OuterRef("pk"), article__in=published)),
+        has_mention=Exists(Mention.objects.filter(person=OuterRef("pk"), article__in=published)),
+    ).filter(Q(has_byline=True) | Q(has_mention=True))
+
+
+class PersonListView(PaginationLinksMixin, ListView):
+    template_name = "articles/person_list.html"
+    context_object_name = "people"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return people_with_published_work().order_by("name")
+
+
+class PersonDetailView(DetailView):
+    """A person's page: the stories they wrote and the stories about them, shown apart."""
+
+    template_name = "articles/person_detail.html"
+    context_object_name = "person"
+    stories_shown = 20
+
+    def get_queryset(self):
+        return people_with_published_work()
+
+    def get_context_data(self, **kwargs):
+        published = Article.objects.published().with_list_data().newest_first()
+        person = self.object
+        return super().get_context_data(
+            bylined=published.filter(bylines__person=person)[: self.stories_shown],
+            mentioned=published.filter(mentions__person=person)[: self.stories_shown],
+            **kwargs,
+        )
