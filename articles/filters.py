@@ -15,30 +15,52 @@ class ArticleFilterForm(forms.Form):
             self.add_error("date_to", "The end date is before the start date.")
         return data
 
+    def _people(self, field, queryset, missing):
+        """Turn a typed name, alias or a page's slug into the matching people's ids."""
+        value = self.cleaned_data.get(field, "")
+        if not value:
+            return value
+        ids = list(queryset.matching(value).values_list("pk", flat=True)[:50])
+        if not ids:
+            raise forms.ValidationError(missing, params={"name": value}, code="no_match")
+        return ids
+
+    def clean_person(self):
+        return self._people(
+            "person", Person.objects.in_use(), "No one called “%(name)s” is in our stories."
+        )
+
+    def clean_author(self):
+        return self._people(
+            "author", Person.objects.authors(), "No author called “%(name)s” writes for us."
+        )
+
+
+def person_input(example):
+    return forms.TextInput(attrs={"placeholder": example, "autocomplete": "off"})
+
 
 class ArticleFilter(django_filters.FilterSet):
-    tag = django_filters.ModelMultipleChoiceFilter(
-        label="Tags",
+    tag = django_filters.MultipleChoiceFilter(
+        label="Topics",
         field_name="tags__slug",
-        to_field_name="slug",
-        queryset=Tag.objects.all(),
         # Several tags narrow the list: a story must carry all of them.
         conjoined=True,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    person = django_filters.ModelChoiceFilter(
+    # People are typed (a name or alias) or come from a person page's link (a slug): a list of
+    # every person would be too long to choose from and cost a query on every page.
+    person = django_filters.CharFilter(
         label="Person (author or mentioned)",
-        to_field_name="slug",
-        queryset=Person.objects.all(),
         method="filter_person",
-        empty_label="Anyone",
+        max_length=200,
+        widget=person_input("e.g. Putin"),
     )
-    author = django_filters.ModelChoiceFilter(
+    author = django_filters.CharFilter(
         label="Author",
-        to_field_name="slug",
-        queryset=Person.objects.all(),
         method="filter_author",
-        empty_label="Any author",
+        max_length=200,
+        widget=person_input("e.g. Jane Example"),
     )
     kind = django_filters.ChoiceFilter(
         label="Kind", choices=Article.Kind.choices, empty_label="Any kind"
@@ -61,13 +83,23 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
         form = ArticleFilterForm
 
-    def filter_person(self, queryset, name, person):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only tags readers can see (a tag used by a draft alone could give the story away),
+        # fetched once for both validating and rendering the choices.
+        self.filters["tag"].extra["choices"] = list(
+            Tag.objects.in_use().order_by("name").values_list("slug", "name")
+        )
+
+    def filter_person(self, queryset, name, person_ids):
         # Subqueries rather than joins: a person both credited and mentioned must not make a story
         # appear twice.
         return queryset.filter(
-            Q(pk__in=Byline.objects.filter(person=person).values("article"))
-            | Q(pk__in=Mention.objects.filter(person=person).values("article"))
+            Q(pk__in=Byline.objects.filter(person__in=person_ids).values("article"))
+            | Q(pk__in=Mention.objects.filter(person__in=person_ids).values("article"))
         )
 
-    def filter_author(self, queryset, name, person):
-        return queryset.filter(pk__in=Byline.objects.filter(person=person).values("article"))
+    def filter_author(self, queryset, name, person_ids):
+        return queryset.filter(
+            pk__in=Byline.objects.filter(person__in=person_ids).values("article")
+        )

@@ -10,8 +10,19 @@ from taggit.models import TagBase, TaggedItemBase
 from .markdown import render_markdown
 
 
+class TagQuerySet(models.QuerySet):
+    def in_use(self):
+        """Tags of at least one public article, with how many. A tag used only by drafts stays
+        hidden: its name alone can give a story away."""
+        return self.filter(
+            tagged_articles__content_object__in=Article.objects.published()
+        ).annotate(article_count=models.Count("tagged_articles"))
+
+
 class Tag(TagBase):
     """A subject tag, case-insensitive (``TAGGIT_CASE_INSENSITIVE``): "US" and "us" are one."""
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -34,6 +45,36 @@ class TaggedArticle(TaggedItemBase):
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
         ]
         indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_article")]
+
+
+class PersonQuerySet(models.QuerySet):
+    def in_use(self):
+        """People credited on, or mentioned in, at least one public article."""
+        published = Article.objects.published()
+        return self.annotate(
+            has_byline=models.Exists(
+                Byline.objects.filter(person=models.OuterRef("pk"), article__in=published)
+            ),
+            has_mention=models.Exists(
+                Mention.objects.filter(person=models.OuterRef("pk"), article__in=published)
+            ),
+        ).filter(models.Q(has_byline=True) | models.Q(has_mention=True))
+
+    def authors(self):
+        """People credited on at least one public article."""
+        published = Article.objects.published()
+        return self.filter(
+            models.Exists(
+                Byline.objects.filter(person=models.OuterRef("pk"), article__in=published)
+            )
+        )
+
+    def matching(self, text):
+        """People whose page slug is ``text``, or whose name or an alias contains it."""
+        text = text.strip()
+        return self.filter(
+            models.Q(slug=text) | models.Q(name__icontains=text) | models.Q(aliases__icontains=text)
+        )
 
 
 class Person(models.Model):
@@ -60,6 +101,8 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -1,7 +1,7 @@
 """Public pages. Every queryset here starts from ``Article.objects.published()``."""
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -59,18 +59,12 @@ class ArticleDetailView(DetailView):
         )
 
 
-def published_tags():
-    return Tag.objects.filter(
-        tagged_articles__content_object__in=Article.objects.published()
-    ).annotate(article_count=Count("tagged_articles"))
-
-
 class TagListView(ListView):
     template_name = "articles/tag_list.html"
     context_object_name = "tags"
 
     def get_queryset(self):
-        return published_tags().order_by("name")
+        return Tag.objects.in_use().order_by("name")
 
 
 class TagDetailView(PublishedArticlesMixin, ListView):
@@ -87,21 +81,13 @@ class TagDetailView(PublishedArticlesMixin, ListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-def people_with_published_work():
-    published = Article.objects.published()
-    return Person.objects.annotate(
-        has_byline=Exists(Byline.objects.filter(person=OuterRef("pk"), article__in=published)),
-        has_mention=Exists(Mention.objects.filter(person=OuterRef("pk"), article__in=published)),
-    ).filter(Q(has_byline=True) | Q(has_mention=True))
-
-
 class PersonListView(PaginationLinksMixin, ListView):
     template_name = "articles/person_list.html"
     context_object_name = "people"
     paginate_by = 100
 
     def get_queryset(self):
-        return people_with_published_work().order_by("name")
+        return Person.objects.in_use().order_by("name")
 
 
 class PersonDetailView(DetailView):
@@ -112,13 +98,23 @@ class PersonDetailView(DetailView):
     stories_shown = 20
 
     def get_queryset(self):
-        return people_with_published_work()
+        return Person.objects.in_use()
 
     def get_context_data(self, **kwargs):
-        published = Article.objects.published().with_list_data().newest_first()
         person = self.object
+        published = Article.objects.published().newest_first()
+        by_them = Byline.objects.filter(article=OuterRef("pk"), person=person)
+        about_them = Mention.objects.filter(article=OuterRef("pk"), person=person)
+        # Both lists in one query (plus the card's prefetches), however long either is.
+        latest_by = published.filter(Exists(by_them)).values("pk")[: self.stories_shown]
+        latest_about = published.filter(Exists(about_them)).values("pk")[: self.stories_shown]
+        stories = list(
+            published.filter(Q(pk__in=latest_by) | Q(pk__in=latest_about))
+            .annotate(is_byline=Exists(by_them), is_mention=Exists(about_them))
+            .with_list_data()
+        )
         return super().get_context_data(
-            bylined=published.filter(bylines__person=person)[: self.stories_shown],
-            mentioned=published.filter(mentions__person=person)[: self.stories_shown],
+            bylined=[story for story in stories if story.is_byline],
+            mentioned=[story for story in stories if story.is_mention],
             **kwargs,
         )

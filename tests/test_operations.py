@@ -1,0 +1,133 @@
+"""The operations side: set-up, settings and migrations."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+
+from articles.models import Article, Byline, Mention, Person, Tag
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = (Article, Person, Tag, Byline, Mention)
+
+
+def run_manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.django_db
+def test_fresh_install_has_editors_and_moderators_groups():
+    editors = Group.objects.get(name="Editors")
+    moderators = Group.objects.get(name="Moderators")
+    assert editors.permissions.filter(codename="change_article").exists()
+    assert not moderators.permissions.filter(codename="change_article").exists()
+    assert moderators.permissions.filter(codename="view_article").exists()
+
+
+@pytest.mark.django_db
+def test_demo_setup_twice_duplicates_nothing_and_fills_every_page(client, settings):
+    settings.DEBUG = True
+    call_command("setup_demo", stdout=StringIO())
+    counts = [model.objects.count() for model in MODELS]
+    users = get_user_model().objects.count()
+    output = StringIO()
+    call_command("setup_demo", stdout=output)
+    assert [model.objects.count() for model in MODELS] == counts
+    assert get_user_model().objects.count() == users
+    assert "editor / " in output.getvalue() and "moderator / " in output.getvalue()
+
+    assert Article.objects.published().count() == 5
+    provided = Article.objects.published().newest_first().first()
+    assert provided.headline.startswith("US Says No to Russia")
+    demo = Article.objects.filter(slug__startswith="demo-")
+    assert all(article.headline.startswith("Demo:") for article in demo)
+    assert all(article.lead_image and article.bylines.exists() for article in demo)
+    assert all(article.tags.count() >= 3 for article in demo)
+    assert client.login(username="editor", password="editor-demo-pass")
+    assert client.get(reverse("admin:articles_article_add")).status_code == 200
+    assert get_user_model().objects.get(username="moderator").groups.filter(name="Moderators")
+
+
+@pytest.mark.django_db
+def test_demo_setup_creates_no_accounts_when_debug_is_off(settings):
+    settings.DEBUG = False
+    call_command("setup_demo", stdout=StringIO())
+    assert not get_user_model().objects.filter(username__in=["editor", "moderator"]).exists()
+
+
+def test_migrations_are_complete():
+    result = run_manage("makemigrations", "--check", "--dry-run", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_manage("check")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check_but_the_documented_preload_choice():
+    result = run_manage(
+        "check",
+        "--deploy",
+        DJANGO_SECRET_KEY="a-long-random-production-key-" + "x7Qp2" * 10,
+        DJANGO_ALLOWED_HOSTS="news.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("?: (")]
+    # HSTS preloading is the deployer's choice (README, "Production settings").
+    assert [w.split(")")[0] for w in warnings] == ["?: (security.W021"]
+
+
+def test_settings_are_secure_by_default_with_debug_off(settings):
+    # The test run itself uses the production settings, with the redirect off for plain HTTP.
+    assert settings.DEBUG is False
+    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+    assert settings.SECURE_HSTS_SECONDS >= 31536000
+    assert settings.SECURE_CONTENT_TYPE_NOSNIFF
+
+
+@pytest.mark.sqlite
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_busy_timeout(tmp_path):
+    database = tmp_path / "newsroom.sqlite3"
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]); "
+        "print(connection.settings_dict['OPTIONS'])",
+        DJANGO_DEBUG="1",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wal" in result.stdout
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+    assert "'timeout': 20" in result.stdout
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_database_url_selects_postgresql():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_encoding")
+        assert cursor.fetchone()[0] == "UTF8"
