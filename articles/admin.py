@@ -52,6 +52,9 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     list_per_page = 50
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
         # Tags and bylines in two queries for the whole page, not two per row.
         return super().get_queryset(request).with_list_data()
@@ -69,7 +72,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if not obj.lead_image:
             return "No image yet."
         return format_html(
-            '<img src="{}" alt="{}" style="max-width: 320px; height: auto;">',
+            '<img src="{}" alt="{}">',
             obj.lead_image.url,
             obj.lead_image_alt,
         )

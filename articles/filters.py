@@ -1,5 +1,7 @@
 """The reader's filters for the article list. They only narrow: the view decides what is public."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -36,6 +38,20 @@ class ArticleFilterForm(forms.Form):
         )
 
 
+class DateInput(forms.DateInput):
+    """A native date picker. It can only hold a real date, so an invalid value typed into the
+    address bar is left out (the form error says what was wrong) instead of making invalid HTML."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        try:
+            return datetime.date.fromisoformat(value).isoformat() if value else None
+        except ValueError:
+            return None
+
+
 def person_input(example):
     return forms.TextInput(attrs={"placeholder": example, "autocomplete": "off"})
 
@@ -69,13 +85,13 @@ class ArticleFilter(django_filters.FilterSet):
         label="From",
         field_name="published_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     date_to = django_filters.DateFilter(
         label="To",
         field_name="published_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     class Meta:

@@ -167,6 +167,8 @@ def test_invalid_filter_gives_a_visible_form_error_not_a_500(
     response = client.get(reverse("articles:article_list"), params)
     assert response.status_code == 200
     assert message in response.content.decode()
+    # A date picker cannot hold an impossible date: it is left empty, the error explains.
+    assert 'value="2015-13-45"' not in response.content.decode()
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "999"])
