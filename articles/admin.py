@@ -1,8 +1,26 @@
-from django.contrib import admin
-from django.utils.html import format_html
+import difflib
+from datetime import timedelta
 
-from .forms import ArticleAdminForm
-from .models import Article, Byline, Mention, Person, Tag
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from .forms import ArticleAdminForm, TransitionForm
+from .models import Article, Byline, Event, Mention, Person, Revision, Tag
+
+# Moderator actions: (label, model method, states it applies to).
+TRANSITIONS = {
+    "unpublish": "Un-publish",
+    "withdraw": "Withdraw",
+    "republish": "Re-publish",
+}
 
 
 class BylineInline(admin.TabularInline):
@@ -23,34 +41,88 @@ class MentionInline(admin.TabularInline):
     verbose_name_plural = "People mentioned (who the story is about)"
 
 
+class EventInline(admin.TabularInline):
+    """The article's editorial record, read-only for everyone."""
+
+    model = Event
+    extra = 0
+    fields = ["created_at", "action", "actor", "from_status", "to_status", "reason", "public_note"]
+    readonly_fields = fields
+    verbose_name_plural = "History: who did what, when and why"
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ModerationQueueFilter(admin.SimpleListFilter):
+    title = "moderation queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("recent", "Published in the last 7 days"),
+            ("scheduled", "Scheduled"),
+            ("review", "Waiting for review"),
+            ("takedowns", "Taken down in the last 30 days"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "recent":
+            return queryset.published().filter(published_at__gte=now - timedelta(days=7))
+        if self.value() == "scheduled":
+            return queryset.scheduled().order_by("published_at")
+        if self.value() == "review":
+            return queryset.filter(status=Article.Status.IN_REVIEW)
+        if self.value() == "takedowns":
+            return queryset.filter(
+                pk__in=Event.objects.filter(
+                    action__in=[Event.Action.UNPUBLISHED, Event.Action.WITHDRAWN],
+                    created_at__gte=now - timedelta(days=30),
+                ).values("article"),
+                status__in=[Article.Status.UNPUBLISHED, Article.Status.WITHDRAWN],
+            )
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
-    inlines = [BylineInline, MentionInline]
+    inlines = [BylineInline, MentionInline, EventInline]
     prepopulated_fields = {"slug": ["headline"]}
-    readonly_fields = ["lead_image_preview", "created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["headline", "slug", "kind", "standfirst", "body"]}),
-        ("Tags", {"fields": ["tags"]}),
-        (
-            "Lead image",
-            {
-                "fields": [
-                    "lead_image",
-                    "lead_image_preview",
-                    "lead_image_alt",
-                    "lead_image_caption",
-                    "lead_image_credit",
-                ]
-            },
-        ),
-        ("Publication", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+    readonly_fields = [
+        "state",
+        "lead_image_preview",
+        "created_at",
+        "modified_at",
+        "updated_at",
+        "withdrawn_at",
+        "withdrawal_note",
     ]
-    list_display = ["headline", "status", "kind", "published_at", "tag_list", "byline_list"]
-    list_filter = ["status", "kind", "published_at", ("tags", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "headline",
+        "state",
+        "kind",
+        "published_at",
+        "tag_list",
+        "byline_list",
+        "preview_link",
+    ]
+    list_filter = [
+        ModerationQueueFilter,
+        "status",
+        "kind",
+        "published_at",
+        ("tags", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["headline", "standfirst", "slug"]
     date_hierarchy = "published_at"
     list_per_page = 50
+    actions = ["publish_selected", "unpublish_selected", "withdraw_selected", "republish_selected"]
 
     class Media:
         css = {"all": ["css/admin.css"]}
@@ -58,6 +130,90 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Tags and bylines in two queries for the whole page, not two per row.
         return super().get_queryset(request).with_list_data()
+
+    def get_fieldsets(self, request, obj=None):
+        content = ["headline", "slug", "kind", "standfirst", "body"]
+        publication = ["state", "published_at"]
+        can_edit = self.has_change_permission(request, obj) if obj else True
+        if can_edit:
+            content.append("opened_version")
+            publication.append("workflow")
+        if obj and obj.status == Article.Status.WITHDRAWN:
+            publication += ["withdrawn_at", "withdrawal_note"]
+        publication += ["created_at", "updated_at", "modified_at"]
+        fieldsets = [
+            (None, {"fields": content}),
+            ("Tags", {"fields": ["tags"]}),
+            (
+                "Lead image",
+                {
+                    "fields": [
+                        "lead_image",
+                        "lead_image_preview",
+                        "lead_image_alt",
+                        "lead_image_caption",
+                        "lead_image_credit",
+                    ]
+                },
+            ),
+            ("Publication", {"fields": publication}),
+        ]
+        if can_edit and obj and obj.is_public:
+            fieldsets.append(
+                (
+                    "Changing a published story",
+                    {
+                        "fields": ["change_kind", "change_note"],
+                        "description": "Readers have seen this story. If you change its "
+                        "headline, standfirst or text, say what kind of change it is.",
+                    },
+                )
+            )
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # The form offers only the workflow steps this user may take.
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        # The revision is recorded in save_related, once tags and inlines are saved as well.
+        obj.save(actor=request.user, record_revision=False)
+        if not change:
+            Event.objects.create(
+                article=obj,
+                actor=request.user,
+                action=Event.Action.CREATED,
+                to_status=obj.status,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        Revision.capture(article, request.user)
+        if change and form.cleaned_data.get("change_kind"):
+            article.record_change(
+                request.user, form.cleaned_data["change_kind"], form.cleaned_data["change_note"]
+            )
+        step = form.cleaned_data.get("workflow")
+        try:
+            if step == "review":
+                article.submit_for_review(request.user)
+            elif step == "draft":
+                article.return_to_draft(request.user)
+            elif step == "publish":
+                article.publish(request.user, at=form.cleaned_data.get("published_at"))
+        except (PermissionDenied, ValidationError) as error:
+            # The choices were checked when the form was built; this is someone else's change
+            # landing in between. Undo the whole save rather than keep half of it.
+            transaction.set_rollback(True)
+            messages.error(request, f"Nothing was saved: {error}")
+
+    # Columns.
+
+    @admin.display(description="state", ordering="status")
+    def state(self, obj):
+        return obj.state_label
 
     @admin.display(description="tags")
     def tag_list(self, obj):
@@ -68,14 +224,220 @@ class ArticleAdmin(admin.ModelAdmin):
         return ", ".join(byline.person.name for byline in obj.bylines.all())
 
     @admin.display(description="preview")
+    def preview_link(self, obj):
+        return format_html('<a href="{}">Preview</a>', obj.get_preview_url())
+
+    @admin.display(description="preview")
     def lead_image_preview(self, obj):
         if not obj.lead_image:
             return "No image yet."
-        return format_html(
-            '<img src="{}" alt="{}">',
-            obj.lead_image.url,
-            obj.lead_image_alt,
+        return format_html('<img src="{}" alt="{}">', obj.lead_image.url, obj.lead_image_alt)
+
+    # Permissions for actions and views beyond add/change/delete/view.
+
+    def has_publish_permission(self, request, obj=None):
+        return request.user.has_perm("articles.publish_article")
+
+    def has_takedown_permission(self, request, obj=None):
+        return request.user.has_perm("articles.takedown_article")
+
+    # Actions. Each calls the model's transition method for every article, so every change is
+    # checked and recorded one by one; none is a bulk update.
+
+    @admin.action(description="Publish selected articles now", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        done, failed = 0, []
+        for article in queryset:
+            try:
+                with transaction.atomic():
+                    article.publish(request.user)
+                done += 1
+            except (PermissionDenied, ValidationError) as error:
+                failed.append(f"“{article}”: {error_text(error)}")
+        report(self, request, "Published", done, failed)
+
+    def _to_confirmation(self, action, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        url = reverse("admin:articles_article_transition", args=[action])
+        return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids})}")
+
+    @admin.action(description="Un-publish selected articles…", permissions=["takedown"])
+    def unpublish_selected(self, request, queryset):
+        return self._to_confirmation("unpublish", queryset)
+
+    @admin.action(description="Withdraw selected articles with a notice…", permissions=["takedown"])
+    def withdraw_selected(self, request, queryset):
+        return self._to_confirmation("withdraw", queryset)
+
+    @admin.action(description="Re-publish selected articles…", permissions=["takedown"])
+    def republish_selected(self, request, queryset):
+        return self._to_confirmation("republish", queryset)
+
+    # Extra views.
+
+    def get_urls(self):
+        return [
+            path(
+                "transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="articles_article_transition",
+            ),
+            path(
+                "<int:pk>/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<int:pk>/revisions/<int:number>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, action):
+        """The confirmation page for un-publishing, withdrawing or re-publishing articles."""
+        if action not in TRANSITIONS:
+            raise PermissionDenied
+        if not self.has_takedown_permission(request):
+            raise PermissionDenied
+        raw_ids = request.POST.get("ids") or request.GET.get("ids", "")
+        ids = [int(pk) for pk in raw_ids.split(",") if pk.strip().isdigit()]
+        articles = list(Article.objects.filter(pk__in=ids).order_by("-published_at"))
+        if not articles:
+            self.message_user(request, "Select at least one article.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+        form = TransitionForm(request.POST or None, action=action)
+        if request.method == "POST" and form.is_valid():
+            done, failed = 0, []
+            for article in articles:
+                try:
+                    with transaction.atomic():
+                        if action == "unpublish":
+                            article.unpublish(request.user, form.cleaned_data["reason"])
+                        elif action == "withdraw":
+                            article.withdraw(
+                                request.user,
+                                form.cleaned_data["reason"],
+                                form.cleaned_data["public_note"],
+                            )
+                        else:
+                            article.republish(request.user, form.cleaned_data["reason"])
+                    done += 1
+                except (PermissionDenied, ValidationError) as error:
+                    failed.append(f"“{article}”: {error_text(error)}")
+            past = {"unpublish": "Un-published", "withdraw": "Withdrawn"}
+            report(self, request, past.get(action, "Re-published"), done, failed)
+            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{TRANSITIONS[action]} {len(articles)} article(s)",
+            "action": action,
+            "action_label": TRANSITIONS[action],
+            "articles": articles,
+            "ids": ",".join(str(a.pk) for a in articles),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/articles/article/transition.html", context)
+
+    def revisions_view(self, request, pk):
+        article = get_object_or_404(Article, pk=pk)
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        revisions = list(article.revisions.select_related("author"))
+        rows = []
+        for index, revision in enumerate(revisions):
+            older = revisions[index + 1] if index + 1 < len(revisions) else None
+            rows.append({"revision": revision, "diff": revision_diff(older, revision)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Versions of “{article}”",
+            "article": article,
+            "rows": rows,
+            "can_restore": self.has_change_permission(request, article),
+        }
+        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+    def restore_view(self, request, pk, number):
+        article = get_object_or_404(Article, pk=pk)
+        revision = get_object_or_404(Revision, article=article, number=number)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        if request.method == "POST":
+            article.restore_revision(revision, request.user)
+            self.message_user(
+                request, f"Restored version {number}. The state of the article did not change."
+            )
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Restore version {number} of “{article}”?",
+            "article": article,
+            "revision": revision,
+            "diff": revision_diff(article.revisions.first(), revision),
+        }
+        return TemplateResponse(request, "admin/articles/article/restore.html", context)
+
+
+def error_text(error):
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def report(model_admin, request, verb, done, failed):
+    if done:
+        model_admin.message_user(
+            request, f"{verb} {done} article{'s' if done != 1 else ''}.", messages.SUCCESS
         )
+    for line in failed:
+        model_admin.message_user(request, f"Not changed: {line}", messages.ERROR)
+
+
+def revision_diff(older, newer):
+    """Changed fields between two versions, with words removed and added marked up."""
+    before = older.readable() if older else {}
+    after = newer.readable() if newer else {}
+    changes = []
+    for label, new_text in after.items():
+        old_text = before.get(label, "")
+        if old_text == new_text:
+            continue
+        old_words, new_words = old_text.split(" "), new_text.split(" ")
+        parts = []
+        matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+        for op, a1, a2, b1, b2 in matcher.get_opcodes():
+            if op == "equal":
+                parts.append(("span", " ".join(old_words[a1:a2])))
+                continue
+            if a2 > a1:
+                parts.append(("del", " ".join(old_words[a1:a2])))
+            if b2 > b1:
+                parts.append(("ins", " ".join(new_words[b1:b2])))
+        html = format_html_join(" ", "<{0}>{1}</{0}>", parts)
+        changes.append({"label": label, "html": html})
+    return changes
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The whole editorial record, newest first; nobody edits it."""
+
+    list_display = ["created_at", "article", "action", "actor", "reason", "public_note"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["article__headline", "reason", "public_note"]
+    list_select_related = ["article", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Person)

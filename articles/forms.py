@@ -1,11 +1,44 @@
 from django import forms
+from django.utils import timezone
 
-from .models import Article, Tag
+from .models import Article, Correction, Tag
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
+# Edits to these change what readers read, so on a public article they need a change kind.
+PUBLIC_TEXT_FIELDS = ["headline", "standfirst", "body"]
+
 
 class ArticleAdminForm(forms.ModelForm):
+    """The editor's form. It edits content only; the state moves through ``workflow``.
+
+    ``opened_version`` is the article's version when the form was opened: saving a form opened
+    before someone else's save (an editor's, or a moderator's take-down) is refused as a
+    conflict, with the editor's text kept in the form.
+    """
+
+    workflow = forms.ChoiceField(
+        label="On save",
+        required=False,
+        help_text="Leave as it is to save without changing the state. To publish later, set a "
+        "publication time in the future: the story appears by itself at that time.",
+    )
+    change_kind = forms.ChoiceField(
+        label="What kind of change is this?",
+        required=False,
+        choices=[("", "---------"), *Correction.Kind.choices],
+        help_text="Asked when you change the text of a published story. A correction or "
+        "clarification adds a dated public note at the foot of the story and to the "
+        "corrections page; an update shows an “Updated” line; a typo fix adds nothing.",
+    )
+    change_note = forms.CharField(
+        label="Public note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was wrong and what is right now. Readers see it.",
+    )
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Article
         fields = [
@@ -19,13 +52,46 @@ class ArticleAdminForm(forms.ModelForm):
             "lead_image_alt",
             "lead_image_caption",
             "lead_image_credit",
-            "status",
             "published_at",
         ]
         widgets = {
             "standfirst": forms.Textarea(attrs={"rows": 3}),
             "body": forms.Textarea(attrs={"rows": 24}),
         }
+
+    # The admin sets the requesting user on a subclass (ArticleAdmin.get_form).
+    user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        article = self.instance
+        if "opened_version" in self.fields:
+            self.fields["opened_version"].initial = article.version
+        if "workflow" in self.fields:
+            self.fields["workflow"].choices = self.workflow_choices()
+        fixed_time = article.pk and (article.is_public or article.status in TAKEN_DOWN)
+        if fixed_time and "published_at" in self.fields:
+            # The original publication time stays: moving it would re-date the story or, set in
+            # the future, take it down without a moderator.
+            self.fields["published_at"].disabled = True
+            self.fields["published_at"].help_text = "Fixed once the story has been public."
+
+    def workflow_choices(self):
+        article, user = self.instance, self.user
+        status = article.status if article.pk else Article.Status.DRAFT
+        choices = [("", f"Keep the state ({article.state_label if article.pk else 'Draft'})")]
+        if user is None:
+            return choices
+        can_publish = user.has_perm("articles.publish_article")
+        if status == Article.Status.DRAFT:
+            choices.append(("review", "Send for review"))
+        if status == Article.Status.IN_REVIEW:
+            choices.append(("draft", "Return to draft"))
+        if can_publish and (
+            status in {Article.Status.DRAFT, Article.Status.IN_REVIEW} or article.is_scheduled
+        ):
+            choices.append(("publish", "Publish (or schedule, with a future publication time)"))
+        return choices
 
     def clean_tags(self):
         # TagField has no per-tag length check: without this a long tag saves on SQLite and is a
@@ -42,8 +108,72 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "published_at" in self.fields and self.fields["published_at"].disabled:
+            # The form's copy of a fixed time has lost its microseconds; keep the stored one.
+            data["published_at"] = self.instance.published_at
+        self.check_version(data.get("opened_version"))
         if data.get("lead_image") and not data.get("lead_image_alt"):
             self.add_error("lead_image_alt", "Describe the image for readers who cannot see it.")
-        if data.get("status") == Article.Status.PUBLISHED and not data.get("published_at"):
-            self.add_error("published_at", "A published story needs a publication time.")
+        if self.instance.pk and self.instance.is_public:
+            self.check_change_kind(data)
         return data
+
+    def check_version(self, submitted):
+        article = self.instance
+        if article.pk is None:
+            return
+        # Lock the row until this save commits, so two saves cannot both pass the check.
+        current = Article.objects.select_for_update().filter(pk=article.pk).first()
+        if current is None:
+            raise forms.ValidationError("This article has been deleted.", code="deleted")
+        if submitted != current.version:
+            last = current.revisions.select_related("author").first()
+            who = f" by {last.author}" if last and last.author else ""
+            when = timezone.localtime(current.modified_at).strftime("%d %b %Y %H:%M")
+            raise forms.ValidationError(
+                "Someone else saved this article%(who)s at %(when)s, after you opened it, so "
+                "your changes were not saved (that would have overwritten theirs). Your text is "
+                "still in the form below: copy what you changed, reload the page to see the "
+                "latest version, and apply your changes again.",
+                params={"who": who, "when": when},
+                code="conflict",
+            )
+
+    def check_change_kind(self, data):
+        changed_text = [name for name in PUBLIC_TEXT_FIELDS if name in self.changed_data]
+        if not changed_text:
+            return
+        kind = data.get("change_kind")
+        if not kind:
+            self.add_error("change_kind", "This story is public: say what kind of change you made.")
+        elif kind in Correction.LISTED_KINDS and not (data.get("change_note") or "").strip():
+            self.add_error("change_note", "A correction or clarification needs a public note.")
+
+
+TAKEN_DOWN = {Article.Status.UNPUBLISHED, Article.Status.WITHDRAWN}
+
+
+class TransitionForm(forms.Form):
+    """The moderator's confirmation: a reason always, a public note for a withdrawal."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept in each article's record; readers do not see it.",
+    )
+    public_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="Shown to readers at the article's address.",
+    )
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        if action == "withdraw":
+            self.fields["public_note"].required = True
+        else:
+            del self.fields["public_note"]
+        if action == "republish":
+            self.fields["reason"].required = False

@@ -1,6 +1,8 @@
 """The newsroom's domain: articles, the people they credit or mention, and their tags."""
 
-from django.db import models
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -135,8 +137,27 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch("bylines", queryset=Byline.objects.select_related("person")),
         )
 
+    def with_page_data(self):
+        """Everything the article page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            "tags",
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("person")),
+            models.Prefetch("mentions", queryset=Mention.objects.select_related("person")),
+            models.Prefetch(
+                "corrections",
+                queryset=Correction.objects.exclude(kind=Correction.Kind.TYPO),
+            ),
+        )
+
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
+
+    def withdrawn(self):
+        """Withdrawn pieces: not public, but their URL answers 410 with the public notice."""
+        return self.filter(status=Article.Status.WITHDRAWN)
+
+    def scheduled(self):
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
 
 class Article(models.Model):
@@ -170,10 +191,13 @@ class Article(models.Model):
     )
     body_html = models.TextField(editable=False, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
+    # Editorial state changes only through the transition methods below, never by assignment in
+    # a form or a bulk update: they check permissions, record an event and a revision.
     status = models.CharField(
         max_length=20,
         choices=Status.choices,
         default=Status.DRAFT,
+        editable=False,
         help_text="Only published stories whose publication time has come are shown to readers.",
     )
     published_at = models.DateTimeField(
@@ -204,13 +228,29 @@ class Article(models.Model):
     people_mentioned = models.ManyToManyField(
         Person, through="Mention", related_name="mentioned_in", blank=True
     )
+    withdrawn_at = models.DateTimeField("withdrawn at", null=True, blank=True, editable=False)
+    withdrawal_note = models.TextField(
+        "public withdrawal note",
+        blank=True,
+        editable=False,
+        help_text="Shown to readers at the withdrawn article's address.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # The time readers see as "Updated": it moves for updates, corrections and clarifications,
+    # never for typo fixes. `modified_at` is every save, for the desk.
+    updated_at = models.DateTimeField("updated", default=timezone.now, editable=False)
+    modified_at = models.DateTimeField("last saved", auto_now=True)
+    # Bumped on every save: a form saved from an older version is a conflict, not an overwrite.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_article", "Can publish and schedule articles"),
+            ("takedown_article", "Can un-publish, withdraw and re-publish articles"),
+        ]
         indexes = [
             # The public list: published stories, newest first.
             models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub"),
@@ -220,17 +260,173 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, actor=None, record_revision=True, **kwargs):
+        """Save, render the body, bump the version and keep a revision.
+
+        The admin saves with ``record_revision=False`` and records the revision itself once the
+        tags, bylines and mentions are saved too.
+        """
         if not self.slug:
             self.slug = slugify(self.headline)[:255]
         self.body_html = render_markdown(self.body)
+        if self.pk is not None:
+            self.version += 1
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_html", "version", "modified_at"}
         super().save(*args, **kwargs)
+        if record_revision:
+            Revision.capture(self, actor)
 
     def get_absolute_url(self):
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
+
+    # Editorial transitions. Each checks the actor's permission and the move's validity, saves,
+    # and records an event; admin actions, views and commands call these and nothing else.
+
+    def submit_for_review(self, actor):
+        self._transition(
+            actor, Event.Action.SUBMITTED, self.Status.IN_REVIEW,
+            permission="articles.change_article", allowed_from={self.Status.DRAFT},
+        )  # fmt: skip
+
+    def return_to_draft(self, actor):
+        self._transition(
+            actor, Event.Action.RETURNED, self.Status.DRAFT,
+            permission="articles.change_article", allowed_from={self.Status.IN_REVIEW},
+        )  # fmt: skip
+
+    def publish(self, actor, at=None):
+        """Publish now, or at ``at``: a time in the future schedules the article, which then
+        becomes public by itself when the time comes."""
+        at = at or timezone.now()
+        if self.status == self.Status.PUBLISHED and self.is_public:
+            raise ValidationError("This article is already published.", code="invalid_transition")
+        self._transition(
+            actor,
+            Event.Action.SCHEDULED if at > timezone.now() else Event.Action.PUBLISHED,
+            self.Status.PUBLISHED,
+            permission="articles.publish_article",
+            allowed_from={self.Status.DRAFT, self.Status.IN_REVIEW, self.Status.PUBLISHED},
+            published_at=at,
+            updated_at=at,
+        )
+
+    def unpublish(self, actor, reason):
+        self._transition(
+            actor, Event.Action.UNPUBLISHED, self.Status.UNPUBLISHED,
+            permission="articles.takedown_article", allowed_from={self.Status.PUBLISHED},
+            reason=reason, reason_required=True,
+        )  # fmt: skip
+
+    def withdraw(self, actor, reason, public_note):
+        if not (public_note or "").strip():
+            raise ValidationError("Write the public note readers will see.", code="note_required")
+        self._transition(
+            actor, Event.Action.WITHDRAWN, self.Status.WITHDRAWN,
+            permission="articles.takedown_article",
+            allowed_from={self.Status.PUBLISHED, self.Status.UNPUBLISHED},
+            reason=reason, reason_required=True, public_note=public_note,
+            withdrawn_at=timezone.now(), withdrawal_note=public_note.strip(),
+        )  # fmt: skip
+
+    def republish(self, actor, reason=""):
+        """Put an un-published or withdrawn piece back, at its original publication time."""
+        self._transition(
+            actor, Event.Action.REPUBLISHED, self.Status.PUBLISHED,
+            permission="articles.takedown_article",
+            allowed_from={self.Status.UNPUBLISHED, self.Status.WITHDRAWN},
+            reason=reason, published_at=self.published_at or timezone.now(),
+            withdrawn_at=None, withdrawal_note="",
+        )  # fmt: skip
+
+    def _transition(
+        self, actor, action, to_status, *, permission, allowed_from, reason="",
+        reason_required=False, public_note="", **changes,
+    ):  # fmt: skip
+        if actor is None or not actor.has_perm(permission):
+            raise PermissionDenied(f"You may not {Event.Action(action).label.lower()} articles.")
+        reason = (reason or "").strip()
+        if reason_required and not reason:
+            raise ValidationError("Give a reason: it is kept in the article's record.", "reason")
+        with transaction.atomic():
+            # Re-read the state under a lock so two moderators (or a moderator and an editor)
+            # acting at once cannot both move the article from the same state.
+            current = Article.objects.select_for_update().only("status").get(pk=self.pk)
+            if current.status not in allowed_from:
+                raise ValidationError(
+                    "A %(from)s article cannot be %(action)s.",
+                    code="invalid_transition",
+                    params={
+                        "from": self.Status(current.status).label.lower(),
+                        "action": Event.Action(action).label.lower(),
+                    },
+                )
+            from_status = current.status
+            self.status = to_status
+            for field, value in changes.items():
+                setattr(self, field, value)
+            self.save(actor=actor)
+            Event.objects.create(
+                article=self,
+                actor=actor,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                public_note=(public_note or "").strip(),
+            )
+
+    def record_change(self, actor, kind, note=""):
+        """Record what kind of change an edit to a public article was.
+
+        Corrections and clarifications get a dated public note; an update moves the "Updated"
+        time (with an optional note); a typo fix leaves no trace for readers.
+        """
+        if kind == Correction.Kind.TYPO:
+            return None
+        now = timezone.now()
+        self.updated_at = now
+        self.save(update_fields=["updated_at"], actor=actor, record_revision=False)
+        correction = Correction.objects.create(
+            article=self, kind=kind, note=note.strip(), created_by=actor, created_at=now
+        )
+        Event.objects.create(
+            article=self,
+            actor=actor,
+            action=Event.Action.CORRECTED,
+            from_status=self.status,
+            to_status=self.status,
+            public_note=f"{correction.get_kind_display()}: {correction.note}".rstrip(": "),
+        )
+        return correction
+
+    def restore_revision(self, revision, actor):
+        """Bring back a revision's text, image, tags, bylines and people; keep the state."""
+        if not actor.has_perm("articles.change_article"):
+            raise PermissionDenied("You may not edit articles.")
+        data = revision.data
+        with transaction.atomic():
+            for field in Revision.CONTENT_FIELDS:
+                setattr(self, field, data.get(field, ""))
+            self.save(actor=actor, record_revision=False)
+            self.tags.set(data.get("tags", []))
+            people = Person.objects.in_bulk(
+                [row["person"] for row in data.get("bylines", []) + data.get("mentions", [])]
+            )
+            self.bylines.all().delete()
+            Byline.objects.bulk_create(
+                Byline(article=self, person=people[row["person"]], role=row["role"],
+                       position=row["position"])
+                for row in data.get("bylines", []) if row["person"] in people
+            )  # fmt: skip
+            self.mentions.all().delete()
+            Mention.objects.bulk_create(
+                Mention(article=self, person=people[row["person"]], role=row["role"])
+                for row in data.get("mentions", [])
+                if row["person"] in people
+            )
+            Revision.capture(self, actor, note=f"Restored from version {revision.number}")
 
     @property
     def is_public(self):
@@ -239,6 +435,27 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def state_label(self):
+        """The state as the desk speaks of it: "scheduled" is published with a future time."""
+        return "Scheduled" if self.is_scheduled else self.get_status_display()
+
+    def get_preview_url(self):
+        return reverse("articles:preview", kwargs={"pk": self.pk})
+
+    @property
+    def was_updated(self):
+        """True when readers should see an "Updated" line."""
+        return bool(self.published_at and self.updated_at and self.updated_at > self.published_at)
 
 
 class Byline(models.Model):
@@ -284,3 +501,144 @@ class Mention(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.role})" if self.role else str(self.person)
+
+
+class Event(models.Model):
+    """The editorial record: who did what to which article, when and why."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        SUBMITTED = "submitted", "Sent for review"
+        RETURNED = "returned", "Returned to draft"
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+        UNPUBLISHED = "unpublished", "Un-published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REPUBLISHED = "republished", "Re-published"
+        CORRECTED = "corrected", "Corrected"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
+    reason = models.TextField(blank=True, help_text="Internal: why, for the record.")
+    public_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["action", "-created_at"], name="event_action_time")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor or 'system'}"
+
+
+class Correction(models.Model):
+    """A dated public note on a published article."""
+
+    class Kind(models.TextChoices):
+        TYPO = "typo", "Typo fix (no public note)"
+        UPDATE = "update", "Update"
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+
+    # Listed at /corrections/; updates are only shown on the article.
+    LISTED_KINDS = [Kind.CORRECTION, Kind.CLARIFICATION]
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="correction_kind_time")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.article}"
+
+
+class Revision(models.Model):
+    """A saved version of an article: its text, image, tags, bylines and people, as JSON.
+
+    Captured after the tags and inlines are saved, so a version is the article as the editor
+    saw it, relations included. Restoring one brings the content back and keeps the state.
+    """
+
+    CONTENT_FIELDS = [
+        "headline", "slug", "standfirst", "body", "kind", "lead_image", "lead_image_alt",
+        "lead_image_caption", "lead_image_credit",
+    ]  # fmt: skip
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number")
+        ]
+
+    def __str__(self):
+        return f"Version {self.number} of {self.article}"
+
+    @classmethod
+    def capture(cls, article, author=None, note=""):
+        data = {field: str(getattr(article, field) or "") for field in cls.CONTENT_FIELDS}
+        data["tags"] = sorted(article.tags.names(), key=str.lower)
+        data["bylines"] = [
+            {"person": b.person_id, "name": b.person.name, "role": b.role, "position": b.position}
+            for b in article.bylines.select_related("person")
+        ]
+        data["mentions"] = [
+            {"person": m.person_id, "name": m.person.name, "role": m.role}
+            for m in article.mentions.select_related("person")
+        ]
+        data["status"] = article.status
+        data["published_at"] = article.published_at.isoformat() if article.published_at else ""
+        last = cls.objects.filter(article=article).order_by("-number").first()
+        if last is not None and last.data == data:
+            return last  # nothing changed: no new version
+        return cls.objects.create(
+            article=article,
+            number=(last.number + 1) if last else 1,
+            author=author if getattr(author, "pk", None) else None,
+            note=note,
+            data=data,
+        )
+
+    def readable(self):
+        """The version as label/text pairs for the diff view."""
+        data = self.data
+        return {
+            "Headline": data.get("headline", ""),
+            "Slug": data.get("slug", ""),
+            "Kind": data.get("kind", ""),
+            "Standfirst": data.get("standfirst", ""),
+            "Body": data.get("body", ""),
+            "Tags": ", ".join(data.get("tags", [])),
+            "Bylines": "\n".join(
+                f"{row['name']} ({row['role']})" if row["role"] else row["name"]
+                for row in data.get("bylines", [])
+            ),
+            "People mentioned": "\n".join(
+                f"{row['name']} ({row['role']})" if row["role"] else row["name"]
+                for row in data.get("mentions", [])
+            ),
+            "Lead image": data.get("lead_image", ""),
+            "Alt text": data.get("lead_image_alt", ""),
+            "Caption": data.get("lead_image_caption", ""),
+            "Credit": data.get("lead_image_credit", ""),
+        }

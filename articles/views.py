@@ -1,13 +1,19 @@
 """Public pages. Every queryset here starts from ``Article.objects.published()``."""
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from .filters import ArticleFilter
-from .models import Article, Byline, Mention, Person, Tag
+from .models import Article, Byline, Correction, Mention, Person, Tag
 
 FRONT_PAGE_SIZE = 12
 
@@ -49,13 +55,63 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
 
 
 class ArticleDetailView(DetailView):
+    """An article as readers see it; for staff too (they preview at ``PreviewView``)."""
+
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.published().prefetch_related(
-            "tags",
-            Prefetch("bylines", queryset=Byline.objects.select_related("person")),
-            Prefetch("mentions", queryset=Mention.objects.select_related("person")),
+        return Article.objects.published().with_page_data()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            withdrawn = Article.objects.withdrawn().filter(slug=kwargs["slug"]).first()
+            if withdrawn is None:
+                raise
+            response = TemplateResponse(
+                request, "articles/article_withdrawn.html", {"article": withdrawn}, status=410
+            )
+            response["X-Robots-Tag"] = "noindex"
+            return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
+    """Staff see any article, whatever its state, with a banner saying what readers get."""
+
+    permission_required = "articles.view_article"
+    template_name = "articles/article_detail.html"
+    login_url = reverse_lazy("admin:login")
+
+    def get_queryset(self):
+        return Article.objects.with_page_data()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=True, **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        # Never kept by a browser or a shared cache, never indexed.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class CorrectionListView(PaginationLinksMixin, ListView):
+    """Every published correction and clarification, newest first."""
+
+    template_name = "articles/correction_list.html"
+    context_object_name = "corrections"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(
+                kind__in=Correction.LISTED_KINDS, article__in=Article.objects.published()
+            )
+            .select_related("article")
+            .order_by("-created_at", "-pk")
         )
 
 

@@ -49,6 +49,8 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     kind = Article.Kind.NEWS
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    # Not updated since publication, as the publish transition leaves it.
+    updated_at = factory.LazyAttribute(lambda article: article.published_at or timezone.now())
 
     @factory.post_generation
     def tags(self, create, extracted, **kwargs):

@@ -131,6 +131,7 @@ class Command(BaseCommand):
                     "body": DEMO_BODY,
                     "status": Article.Status.PUBLISHED,
                     "published_at": published_at,
+                    "updated_at": published_at,
                     "lead_image_alt": "A demo picture: diagonal stripes in one colour.",
                     "lead_image_caption": "Demo image, generated for the sample content.",
                     "lead_image_credit": "Newsroom demo",
