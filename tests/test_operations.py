@@ -65,6 +65,24 @@ def test_demo_setup_twice_duplicates_nothing_and_fills_every_page(client, settin
 
 
 @pytest.mark.django_db
+def test_demo_setup_again_never_undoes_a_take_down_or_an_edit(settings):
+    settings.DEBUG = True
+    call_command("setup_demo", stdout=StringIO())
+    moderator = get_user_model().objects.get(username="moderator")
+    editor = get_user_model().objects.get(username="editor")
+    provided = Article.objects.get(slug__startswith="us-says-no")
+    provided.withdraw(moderator, "Test", "Withdrawn for a test.")
+    demo = Article.objects.filter(slug__startswith="demo-").first()
+    demo.headline = "Demo: edited by an editor"
+    demo.save(actor=editor)
+    call_command("setup_demo", stdout=StringIO())
+    provided.refresh_from_db()
+    demo.refresh_from_db()
+    assert provided.status == Article.Status.WITHDRAWN
+    assert demo.headline == "Demo: edited by an editor"
+
+
+@pytest.mark.django_db
 def test_demo_setup_creates_no_accounts_when_debug_is_off(settings):
     settings.DEBUG = False
     call_command("setup_demo", stdout=StringIO())
