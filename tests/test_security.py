@@ -1,0 +1,126 @@
+"""Hostile users: headers, CSRF, redirects, sign-in throttling, the admin's address."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article
+from tests.factories import ArticleFactory, staff_in_group
+from tests.test_operations import run_manage
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+
+
+@pytest.fixture
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("articles:home"),
+        reverse("articles:article_list"),
+        reverse("articles:tag_list"),
+        reverse("articles:correction_list"),
+    ],
+)
+def test_public_pages_send_a_strict_content_security_policy(client, url):
+    ArticleFactory(tags=["Politics"])
+    response = client.get(url)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_public_pages_have_no_inline_script(client):
+    article = ArticleFactory(tags=["Politics"])
+    for url in [reverse("articles:home"), article.get_absolute_url()]:
+        content = client.get(url).content.decode()
+        for chunk in content.split("<script")[1:]:
+            opening = chunk.split(">", 1)[0]
+            # Only data blocks (JSON-LD) or same-origin files: nothing the browser would run inline.
+            assert "src=" in opening or "application/ld+json" in opening or "json" in opening
+
+
+def test_state_changes_need_a_csrf_token(editor):
+    article = ArticleFactory(status="draft", published_at=None)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_selected", "_selected_action": [article.pk]},
+    )
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_sign_in_never_redirects_to_another_site(client, target, fresh_cache):
+    staff_in_group("Editors", "editor")
+    response = client.post(
+        LOGIN,
+        {"username": "editor", "password": "a-long-test-password", "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_sign_in_is_throttled_after_repeated_failures(client, settings, fresh_cache):
+    staff_in_group("Editors", "editor")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        response = client.post(LOGIN, {"username": "editor", "password": "wrong"})
+        assert response.status_code == 200
+    blocked = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-in attempts" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_sign_in_resets_the_count(client, settings, fresh_cache):
+    staff_in_group("Editors", "editor")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        client.post(LOGIN, {"username": "editor", "password": "wrong"})
+    client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    client.logout()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        client.post(LOGIN, {"username": "editor", "password": "wrong"})
+    response = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert response.status_code == 302
+
+
+def test_sign_in_still_works_when_the_cache_is_down(client, settings):
+    # A Redis cache at an address where nothing listens: every cache call fails.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    staff_in_group("Editors", "editor")
+    response = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert response.status_code == 302
+
+
+def test_the_admin_address_is_configurable():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.urls import reverse; print(reverse('admin:index'))",
+        DJANGO_DEBUG="1",
+        DJANGO_ADMIN_URL="back-office/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("/back-office/")
