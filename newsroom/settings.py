@@ -52,9 +52,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # ETag on every page and a 304 when the reader's copy is current, cached pages included.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cached page for an anonymous reader needs neither.
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +122,8 @@ def parse_cache_url(url):
         return {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": parts.path,
+            # The default of 300 entries is far below a site's worth of pages.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     if scheme in {"redis", "rediss"}:
         return {

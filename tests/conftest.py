@@ -35,3 +35,18 @@ def editor_client(client, editor):
 def moderator_client(client, moderator):
     client.force_login(moderator)
     return client
+
+
+@pytest.fixture
+def shared_cache(settings, tmp_path):
+    """A real shared cache (files, as in production by default) for the tests that need one."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    return cache

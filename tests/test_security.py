@@ -1,7 +1,6 @@
 """Hostile users: headers, CSRF, redirects, sign-in throttling, the admin's address."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -15,10 +14,8 @@ LOGIN = reverse("admin:login")
 
 
 @pytest.fixture
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def fresh_cache(shared_cache):
+    return shared_cache
 
 
 @pytest.mark.parametrize(
