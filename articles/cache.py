@@ -93,7 +93,12 @@ def seconds_until_next_publication(current_generation):
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.skip_prefixes = ("/" + settings.ADMIN_URL, "/preview/", settings.MEDIA_URL)
+        self.skip_prefixes = (
+            "/" + settings.ADMIN_URL,
+            "/preview/",
+            "/healthz",
+            settings.MEDIA_URL,
+        )
 
     def cacheable_request(self, request):
         return (

@@ -180,6 +180,20 @@ STORAGES = {
     },
 }
 
+# Uploads on shared S3-compatible storage for several app servers (docs/deploy.md); needs
+# django-storages installed where it is used.
+if os.environ.get("DJANGO_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DJANGO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "custom_domain": os.environ.get("DJANGO_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+
 # django-taggit: "US" and "us" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
 

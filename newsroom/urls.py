@@ -3,8 +3,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import health
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path("healthz", health, name="health"),
     path("", include("articles.urls")),
 ]
 

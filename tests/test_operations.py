@@ -149,3 +149,11 @@ def test_database_url_selects_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_encoding")
         assert cursor.fetchone()[0] == "UTF8"
+
+
+@pytest.mark.django_db
+def test_health_check_reports_the_database_and_cache(client):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert "no-cache" in response["Cache-Control"]
