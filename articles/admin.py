@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from .forms import ArticleAdminForm, TransitionForm
+from .forms import ArticleAdminForm, PersonAdminForm, TransitionForm
 from .models import Article, Byline, Event, Mention, Person, Revision, Tag
 
 # Moderator actions: (label, model method, states it applies to).
@@ -442,6 +442,7 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    form = PersonAdminForm
     list_display = ["name", "description", "slug"]
     search_fields = ["name", "aliases", "description"]
     prepopulated_fields = {"slug": ["name"]}

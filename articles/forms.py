@@ -1,7 +1,9 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from .models import Article, Correction, Tag
+from .models import Article, Correction, Person, Tag
+from .uploads import ACCEPT, NOT_AN_IMAGE, clean_image_upload
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
@@ -57,7 +59,9 @@ class ArticleAdminForm(forms.ModelForm):
         widgets = {
             "standfirst": forms.Textarea(attrs={"rows": 3}),
             "body": forms.Textarea(attrs={"rows": 24}),
+            "lead_image": forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         }
+        error_messages = {"lead_image": {"invalid_image": NOT_AN_IMAGE}}
 
     # The admin sets the requesting user on a subclass (ArticleAdmin.get_form).
     user = None
@@ -92,6 +96,9 @@ class ArticleAdminForm(forms.ModelForm):
         ):
             choices.append(("publish", "Publish (or schedule, with a future publication time)"))
         return choices
+
+    def clean_lead_image(self):
+        return clean_uploaded_image(self.cleaned_data.get("lead_image"))
 
     def clean_tags(self):
         # TagField has no per-tag length check: without this a long tag saves on SQLite and is a
@@ -151,6 +158,24 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 TAKEN_DOWN = {Article.Status.UNPUBLISHED, Article.Status.WITHDRAWN}
+
+
+def clean_uploaded_image(value):
+    """A new upload is checked and replaced by its clean copy; a kept or cleared one passes."""
+    if isinstance(value, UploadedFile):
+        return clean_image_upload(value)
+    return value
+
+
+class PersonAdminForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["name", "slug", "description", "bio", "photo", "aliases"]
+        widgets = {"photo": forms.ClearableFileInput(attrs={"accept": ACCEPT})}
+        error_messages = {"photo": {"invalid_image": NOT_AN_IMAGE}}
+
+    def clean_photo(self):
+        return clean_uploaded_image(self.cleaned_data.get("photo"))
 
 
 class TransitionForm(forms.Form):
