@@ -1,8 +1,11 @@
 """The newsroom's domain: articles, the people they credit or mention, and their tags."""
 
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Lower, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -10,6 +13,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from .markdown import render_markdown
+from .suggestions import find_people
 
 
 class TagQuerySet(models.QuerySet):
@@ -19,6 +23,28 @@ class TagQuerySet(models.QuerySet):
         return self.filter(
             tagged_articles__content_object__in=Article.objects.published()
         ).annotate(article_count=models.Count("tagged_articles"))
+
+    def canonical_names(self, names):
+        """The names to tag with, as editors and the importer type them: an alias becomes its tag
+        ("U.S." becomes "US"), an existing tag keeps its spelling whatever the case typed, and the
+        same tag typed twice counts once. Names that are neither stay as typed."""
+        names = [name.strip() for name in names if name and name.strip()]
+        if not names:
+            return []
+        lookup = models.Q()
+        for name in names:
+            lookup |= models.Q(name__iexact=name)
+        aliases = {
+            alias.name.casefold(): alias.tag.name
+            for alias in TagAlias.objects.filter(lookup).select_related("tag")
+        }
+        existing = {tag.name.casefold(): tag.name for tag in self.filter(lookup)}
+        canonical = {}
+        for name in names:
+            key = name.casefold()
+            chosen = aliases.get(key) or existing.get(key) or name
+            canonical.setdefault(chosen.casefold(), chosen)
+        return list(canonical.values())
 
 
 class Tag(TagBase):
@@ -33,6 +59,77 @@ class Tag(TagBase):
 
     def get_absolute_url(self):
         return reverse("articles:tag_detail", kwargs={"slug": self.slug})
+
+    def merge_into(self, kept):
+        """Move every article tagged with this tag to ``kept`` and delete this tag.
+
+        An article that already has both keeps one row. This tag's name becomes an alias of
+        ``kept`` and its address answers with a permanent redirect to ``kept``'s page, so links
+        and later imports that use the old name still arrive at the kept tag.
+        """
+        if kept.pk == self.pk:
+            raise ValueError("A tag cannot be merged into itself.")
+        with transaction.atomic():
+            already_kept = TaggedArticle.objects.filter(tag=kept).values("content_object")
+            self.tagged_articles.filter(content_object__in=already_kept).delete()
+            self.tagged_articles.update(tag=kept)
+            self.aliases.update(tag=kept)
+            self.redirects.update(tag=kept)
+            if self.name.casefold() != kept.name.casefold():
+                TagAlias.objects.update_or_create(name=self.name, defaults={"tag": kept})
+            TagRedirect.objects.update_or_create(old_slug=self.slug, defaults={"tag": kept})
+            self.delete()
+
+
+class TagAlias(models.Model):
+    """Another way of writing a tag: "U.S." and "United States" are both the tag "US"."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(
+        max_length=100,
+        help_text="Typed as a tag, this name becomes the tag it belongs to, whatever its case.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "tag alias"
+        verbose_name_plural = "tag aliases"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="unique_tag_alias_name_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        name = (self.name or "").strip()
+        self.name = name
+        clash = Tag.objects.filter(name__iexact=name)
+        if self.tag_id:
+            clash = clash.exclude(pk=self.tag_id)
+        if clash.exists():
+            raise ValidationError(
+                {"name": "A tag with this name exists; merge that tag into this one instead."}
+            )
+        if self.tag_id and name.casefold() == self.tag.name.casefold():
+            raise ValidationError({"name": "This is the tag's own name."})
+        other = TagAlias.objects.filter(name__iexact=name).exclude(pk=self.pk)
+        if name and other.exists():
+            raise ValidationError({"name": "This alias already belongs to a tag."})
+
+
+class TagRedirect(models.Model):
+    """The address of a tag merged into another: /tags/<old_slug>/ answers 301 to the kept tag."""
+
+    old_slug = models.CharField(max_length=100, unique=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "merged tag address"
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.tag.slug}"
 
 
 class TaggedArticle(TaggedItemBase):
@@ -78,6 +175,24 @@ class PersonQuerySet(models.QuerySet):
             models.Q(slug=text) | models.Q(name__icontains=text) | models.Q(aliases__icontains=text)
         )
 
+    def for_import(self, name, slug=""):
+        """The person an imported article names: the one with that page slug and name, else the
+        only one with that name, else a new person (with a free slug)."""
+        name = name.strip()
+        if slug:
+            person = self.filter(slug=slug, name=name).first()
+            if person:
+                return person
+        same_name = list(self.filter(name=name)[:2])
+        if len(same_name) == 1:
+            return same_name[0]
+        base = slugify(slug or name)[:190] or "person"
+        candidate, number = base, 1
+        while self.filter(slug=candidate).exists():
+            number += 1
+            candidate = f"{base}-{number}"
+        return self.create(name=name, slug=candidate)
+
 
 class Person(models.Model):
     """Someone the newsroom writes about or who writes for it; the same person can be both."""
@@ -121,6 +236,45 @@ class Person(models.Model):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
 
+class MentionSuggestionQuerySet(models.QuerySet):
+    def pending(self):
+        """Suggestions still waiting for an editor: not yet accepted nor turned down."""
+        return self.filter(dismissed=False)
+
+
+class MentionSuggestion(models.Model):
+    """A known person the article's text names, offered to editors as a person mentioned.
+
+    Nothing is linked until an editor accepts it; accepting makes a ``Mention`` and removes the
+    suggestion. One turned down stays recorded (``dismissed``) so that it is not offered again.
+    """
+
+    article = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="mention_suggestions"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="mention_suggestions")
+    found_as = models.CharField(
+        max_length=200, help_text="The name or alias as the text writes it."
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Where the text first names them: suggestions follow the text."
+    )
+    dismissed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MentionSuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "suggested person mentioned"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "person"], name="unique_suggestion_person")
+        ]
+
+    def __str__(self):
+        return f"{self.person} (found as “{self.found_as}”)"
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one rule for what readers may see. Every public surface starts here.
@@ -157,7 +311,86 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.WITHDRAWN)
 
     def scheduled(self):
-        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+        """Published pieces whose time has not come yet, soonest first."""
+        return self.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).order_by("published_at", "pk")
+
+    def counts_by_state(self):
+        """How many articles are in each state, scheduled ones apart from those already public,
+        as (label, count) pairs in the order of the states."""
+        counts = dict(self.values_list("status").annotate(n=models.Count("pk")).order_by())
+        scheduled = self.scheduled().count()
+        rows = []
+        for value, label in Article.Status.choices:
+            if value == Article.Status.PUBLISHED:
+                rows.append(("Scheduled", scheduled))
+                rows.append(("Published", counts.get(value, 0) - scheduled))
+            else:
+                rows.append((label, counts.get(value, 0)))
+        return rows
+
+    def published_per_day(self, days=30):
+        """(date, count) for each of the last ``days`` days, today included, of articles public
+        now that were published that day (in the site's time zone); days without any count 0."""
+        today = timezone.localdate()
+        first = today - timedelta(days=days - 1)
+        start = timezone.make_aware(datetime.combine(first, time.min))
+        counts = dict(
+            self.published()
+            .filter(published_at__gte=start)
+            .annotate(day=TruncDate("published_at", tzinfo=timezone.get_current_timezone()))
+            .values_list("day")
+            .annotate(n=models.Count("pk"))
+            .order_by()
+        )
+        return [
+            (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
+            for n in range(days)
+        ]
+
+    def save_imported(self, data, *, publish=False):
+        """Create or update the article an import describes, matched by its slug.
+
+        ``data`` is an ``articles.importing.ArticleData``. A new article is a draft, or published
+        now (or at ``data.published_at``) with ``publish``; an existing one keeps its status and
+        publication time. Tags are replaced by the document's, through aliases; authors and
+        people mentioned that the data names are linked. Returns ``(article, created)``.
+        """
+        with transaction.atomic():
+            article = self.select_for_update().filter(slug=data.slug).first()
+            created = article is None
+            if created:
+                article = Article(slug=data.slug, kind=data.kind or Article.Kind.NEWS)
+                if publish:
+                    article.status = Article.Status.PUBLISHED
+                    article.published_at = data.published_at or timezone.now()
+            elif data.kind:
+                article.kind = data.kind
+            article.headline = data.headline
+            article.body = data.body
+            if data.standfirst is not None:
+                article.standfirst = data.standfirst
+            if data.lead_image is not None:
+                article.lead_image = data.lead_image
+                article.lead_image_alt = data.lead_image_alt
+                article.lead_image_caption = data.lead_image_caption
+                article.lead_image_credit = data.lead_image_credit
+            article.full_clean(exclude=["slug", "lead_image"], validate_unique=False)
+            article.save()
+            article.tags.set(Tag.objects.canonical_names(data.tags))
+            if data.authors is not None:
+                article.bylines.all().delete()
+                for position, (name, slug) in enumerate(data.authors):
+                    person = Person.objects.for_import(name, slug)
+                    Byline.objects.get_or_create(
+                        article=article, person=person, defaults={"position": position}
+                    )
+            for name, slug in data.mentioned:
+                person = Person.objects.for_import(name, slug)
+                Mention.objects.get_or_create(article=article, person=person)
+            article.refresh_mention_suggestions()
+        return article, created
 
 
 class Article(models.Model):
@@ -427,6 +660,45 @@ class Article(models.Model):
                 if row["person"] in people
             )
             Revision.capture(self, actor, note=f"Restored from version {revision.number}")
+
+    def refresh_mention_suggestions(self):
+        """Scan the text for the names and aliases of known people and offer those not yet
+        linked as suggestions. Suggestions the text no longer supports go; ones an editor turned
+        down stay turned down. Returns the pending suggestions."""
+        text = "\n\n".join([self.headline, self.standfirst, self.body])
+        people = Person.objects.only("pk", "name", "aliases")
+        linked = set(self.mentions.values_list("person_id", flat=True))
+        found = {item.person_id: item for item in find_people(text, people)}
+        for person_id in linked:
+            found.pop(person_id, None)
+        self.mention_suggestions.exclude(person_id__in=found).delete()
+        for item in found.values():
+            MentionSuggestion.objects.update_or_create(
+                article=self,
+                person_id=item.person_id,
+                defaults={"found_as": item.found_as, "position": item.position},
+            )
+        return list(self.mention_suggestions.pending().select_related("person"))
+
+    def accept_mention_suggestions(self, suggestions=None):
+        """Link the people suggested (all pending ones unless ``suggestions`` is given) as people
+        mentioned, and return them. An editor's confirmation: nothing else calls this."""
+        pending = self.mention_suggestions.pending().select_related("person")
+        if suggestions is not None:
+            pending = pending.filter(pk__in=[suggestion.pk for suggestion in suggestions])
+        accepted = []
+        with transaction.atomic():
+            for suggestion in pending:
+                Mention.objects.get_or_create(article=self, person=suggestion.person)
+                accepted.append(suggestion.person)
+                suggestion.delete()
+        return accepted
+
+    def dismiss_mention_suggestions(self, suggestions):
+        """Turn suggestions down: they are kept, marked, and not offered again."""
+        return self.mention_suggestions.filter(
+            pk__in=[suggestion.pk for suggestion in suggestions]
+        ).update(dismissed=True)
 
     @property
     def is_public(self):

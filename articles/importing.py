@@ -1,0 +1,172 @@
+"""Reading files for ``import_articles``: plain-text documents and ninjs JSON.
+
+A file becomes one or more ``ArticleData`` (a ninjs file may hold a list), or a ``DocumentError``
+whose message tells the editor what is wrong with it. Saving is the model's job
+(``Article.objects.save_imported``); this module only reads, decodes and checks.
+"""
+
+import codecs
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.text import slugify
+
+from .documents import parse_document
+from .models import Article, Tag
+
+TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
+HEADLINE_MAX_LENGTH = Article._meta.get_field("headline").max_length
+SLUG_MAX_LENGTH = Article._meta.get_field("slug").max_length
+
+# Characters that never belong in a news text. Tab, line feed and carriage return are text; the
+# rest of C0, DEL and C1 are not, and some (a vertical tab, say) break feeds later on.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class DocumentError(Exception):
+    """A file, or one item in it, that cannot be imported; the message says why."""
+
+
+@dataclass
+class ArticleData:
+    """What an import says about one article. ``None`` means "the document does not say"."""
+
+    headline: str
+    body: str
+    slug: str
+    tags: list[str] = field(default_factory=list)
+    kind: str | None = None
+    standfirst: str | None = None
+    published_at: object = None
+    authors: list | None = None
+    mentioned: list = field(default_factory=list)
+    lead_image: str | None = None
+    lead_image_alt: str = ""
+    lead_image_caption: str = ""
+    lead_image_credit: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def slug_for(headline):
+    """The article's address from its headline. A headline with no Latin letters or digits
+    (all Cyrillic, say) gets a stable address from its hash, so re-importing finds it again."""
+    slug = slugify(headline)[:SLUG_MAX_LENGTH].strip("-")
+    if not slug:
+        slug = "article-" + hashlib.sha256(headline.encode()).hexdigest()[:12]
+    return slug
+
+
+def decode(raw, encoding=None):
+    """Bytes to text: UTF-8 with or without a BOM unless ``encoding`` says otherwise; a UTF-16
+    BOM is honoured. Empty, binary and undecodable input is a ``DocumentError``."""
+    if not raw.strip():
+        raise DocumentError("the file is empty")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not encoding:
+        encoding = "utf-16"
+    elif b"\x00" in raw:
+        raise DocumentError("it is a binary file, not text (it contains NUL bytes)")
+    name = encoding or "UTF-8"
+    if (encoding or "utf-8").replace("_", "-").lower() in {"utf-8", "utf8"}:
+        encoding = "utf-8-sig"  # the same, with a byte-order mark allowed
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        bad = raw[error.start : error.start + 1].hex()
+        raise DocumentError(
+            f"it cannot be read as {name}: byte 0x{bad} at position {error.start} "
+            "(give the file's encoding with --encoding, e.g. --encoding latin-1)"
+        ) from None
+    text = text.lstrip("\ufeff")
+    controls = CONTROL_CHARACTERS.findall(text)
+    if len(controls) > max(3, len(text) // 100):
+        raise DocumentError("it is a binary file, not text (it is full of control characters)")
+    if controls:
+        line = text[: CONTROL_CHARACTERS.search(text).start()].count("\n") + 1
+        raise DocumentError(
+            f"it contains a control character (U+{ord(controls[0]):04X}) on line {line} "
+            "that is not text"
+        )
+    return unicodedata.normalize("NFC", text)
+
+
+def check_tags(tags):
+    for tag in tags:
+        if len(tag) > TAG_MAX_LENGTH:
+            raise DocumentError(f"a tag is longer than {TAG_MAX_LENGTH} characters: “{tag[:40]}…”")
+    return tags
+
+
+def check_headline(headline):
+    if not headline:
+        raise DocumentError("it has no headline")
+    if headline.lower().startswith("tags:"):
+        raise DocumentError("it has no headline: the first line is the Tags line")
+    if len(headline) > HEADLINE_MAX_LENGTH:
+        raise DocumentError(
+            f"the headline is longer than {HEADLINE_MAX_LENGTH} characters, so it is probably "
+            "a paragraph and the document has no headline line"
+        )
+    return headline
+
+
+def from_plain_text(text, kind=None):
+    try:
+        document = parse_document(text)
+    except ValueError as error:
+        raise DocumentError(f"it has no headline: {error}") from None
+    headline = check_headline(document.headline)
+    if not document.paragraphs:
+        raise DocumentError("it has a headline but no text under it")
+    return ArticleData(
+        headline=headline,
+        body=document.body,
+        slug=slug_for(headline),
+        tags=check_tags(document.tags),
+        kind=kind,
+    )
+
+
+def looks_like_json(path, text):
+    return path.suffix.lower() == ".json" or text.lstrip()[:1] in {"{", "["}
+
+
+def read_path(path, *, encoding=None, kind=None, base_url=None):
+    """Everything one file says: a list of ``(label, ArticleData or DocumentError)``. A file
+    that cannot be read at all raises ``DocumentError``."""
+    from . import ninjs  # ninjs builds on this module, so it is imported here, not at the top
+
+    path = Path(path)
+    if path.is_dir():
+        raise DocumentError("it is a folder, not a file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError("no such file") from None
+    except OSError as error:
+        raise DocumentError(f"it cannot be read ({error.strerror})") from None
+    text = decode(raw, encoding)
+    if not looks_like_json(path, text):
+        return [(str(path), from_plain_text(text, kind))]
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(f"it is not valid JSON ({error.msg} on line {error.lineno})") from None
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not items:
+        raise DocumentError("it is JSON but neither a ninjs item nor a list of them")
+    results = []
+    for number, item in enumerate(items, start=1):
+        label = f"{path} item {number}" if len(items) > 1 else str(path)
+        try:
+            data = ninjs.from_ninjs(item, base_url=base_url, kind=kind)
+            check_headline(data.headline)
+            check_tags(data.tags)
+            results.append((label, data))
+        except DocumentError as error:
+            results.append((label, error))
+    return results

@@ -1,0 +1,117 @@
+"""Import articles from plain-text documents shaped like the provided one, or from ninjs JSON.
+
+    python manage.py import_articles incoming/*.txt --kind news
+    python manage.py import_articles opinion.txt --publish --kind opinion
+    python manage.py import_articles old-site/*.txt --encoding latin-1
+    python manage.py import_articles export.json --publish
+
+Each document is saved in a transaction of its own: one that fails leaves nothing behind and the
+others still import. Failures are listed with the file and the reason, and the exit status is 1
+if any failed.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from articles.importing import DocumentError, read_path
+from articles.models import Article
+
+
+class Command(BaseCommand):
+    help = (
+        "Import plain-text documents (headline, paragraphs, an optional final “Tags:” line) or "
+        "ninjs JSON. New articles are drafts unless --publish; re-importing updates the article "
+        "with the same slug and keeps its status and publication time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="files to import")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish new articles now (ninjs: at their firstcreated time); "
+            "articles that exist keep their status and publication time",
+        )
+        parser.add_argument(
+            "--kind",
+            choices=Article.Kind.values,
+            help="the kind of the imported articles (new ones default to news)",
+        )
+        parser.add_argument(
+            "--encoding",
+            help="the files' text encoding, e.g. latin-1 or cp1252 (default UTF-8, BOM or not)",
+        )
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="for ninjs: the address the export was made for, to find its images here",
+        )
+
+    def handle(self, *args, paths, publish, kind, encoding, base_url, **options):
+        if encoding:
+            try:
+                "".encode(encoding)
+            except LookupError:
+                raise CommandError(f"Unknown encoding: {encoding}") from None
+        self.verbose = options["verbosity"] >= 2
+        self.progress = self.stdout.isatty() and options["verbosity"] >= 1
+        counts = {"created": 0, "updated": 0, "failed": 0, "suggested": 0}
+        failures = []
+        for number, path in enumerate(paths, start=1):
+            self.show_progress(number - 1, len(paths), path)
+            try:
+                entries = read_path(path, encoding=encoding, kind=kind, base_url=base_url)
+            except DocumentError as error:
+                entries = [(path, error)]
+            for label, data in entries:
+                error = data if isinstance(data, DocumentError) else None
+                if error is None:
+                    error = self.save(label, data, publish, counts)
+                if error is not None:
+                    counts["failed"] += 1
+                    failures.append((label, error))
+        self.show_progress(len(paths), len(paths), "")
+        if self.progress:
+            self.stdout.write("")
+        for label, reason in failures:
+            self.stderr.write(f"{label}: not imported: {reason}")
+        self.stdout.write(
+            f"Imported {counts['created']} new and updated {counts['updated']} existing "
+            f"article(s); {counts['failed']} failed. People to confirm as mentioned: "
+            f"{counts['suggested']}."
+        )
+        if failures:
+            raise CommandError(f"{len(failures)} document(s) could not be imported.", returncode=1)
+
+    def save(self, label, data, publish, counts):
+        """Save one document; return the reason it failed, or None."""
+        try:
+            article, created = Article.objects.save_imported(data, publish=publish)
+        except ValidationError as error:
+            return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in
+                             error.message_dict.items())  # fmt: skip
+        except DatabaseError as error:
+            return f"the database refused it ({error.__class__.__name__}: {error})"
+        counts["created" if created else "updated"] += 1
+        suggestions = article.mention_suggestions.pending().count()
+        counts["suggested"] += suggestions
+        for note in data.notes:
+            self.stderr.write(f"{label}: {note}")
+        if self.verbose:
+            action = "created" if created else "updated"
+            self.stdout.write(
+                f"{label}: {action} “{article.headline}” ({article.get_status_display()}, "
+                f"{suggestions} people to confirm)"
+            )
+        return None
+
+    def show_progress(self, done, total, current):
+        if not self.progress:
+            return
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        name = str(current)[-40:]
+        self.stdout.write(f"\r[{bar}] {done}/{total} {name:<40}", ending="")
+        self.stdout.flush()
