@@ -2,8 +2,10 @@ import difflib
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,8 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from . import dashboard
 from .forms import ArticleAdminForm, PersonAdminForm, TransitionForm
-from .models import Article, Byline, Event, Mention, Person, Revision, Tag
+from .models import Article, Byline, Event, Mention, Person, Revision, Tag, TagAlias
 
 # Moderator actions: (label, model method, states it applies to).
 TRANSITIONS = {
@@ -21,6 +24,8 @@ TRANSITIONS = {
     "withdraw": "Withdraw",
     "republish": "Re-publish",
 }
+
+SUGGESTIONS_FIELDSET = "People the text names"
 
 
 class BylineInline(admin.TabularInline):
@@ -122,7 +127,13 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["headline", "standfirst", "slug"]
     date_hierarchy = "published_at"
     list_per_page = 50
-    actions = ["publish_selected", "unpublish_selected", "withdraw_selected", "republish_selected"]
+    actions = [
+        "publish_selected",
+        "unpublish_selected",
+        "withdraw_selected",
+        "republish_selected",
+        "link_suggested_people",
+    ]
 
     class Media:
         css = {"all": ["css/admin.css"]}
@@ -158,6 +169,18 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             ("Publication", {"fields": publication}),
         ]
+        if can_edit and obj and obj.mention_suggestions.pending().exists():
+            fieldsets.insert(
+                2,
+                (
+                    SUGGESTIONS_FIELDSET,
+                    {
+                        "fields": ["accept_people", "link_all_people", "dismiss_people"],
+                        "description": "Known people whose name or alias the text uses. Nothing "
+                        "is linked until you tick them and save.",
+                    },
+                ),
+            )
         if can_edit and obj and obj.is_public:
             fieldsets.append(
                 (
@@ -190,6 +213,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
+        self.link_people(request, form, article)
         Revision.capture(article, request.user)
         if change and form.cleaned_data.get("change_kind"):
             article.record_change(
@@ -208,6 +232,27 @@ class ArticleAdmin(admin.ModelAdmin):
             # landing in between. Undo the whole save rather than keep half of it.
             transaction.set_rollback(True)
             messages.error(request, f"Nothing was saved: {error}")
+
+    def link_people(self, request, form, article):
+        """Link the suggested people the editor ticked, turn down the others ticked, and scan
+        the saved text again for people to suggest."""
+        if form.cleaned_data.get("link_all_people"):
+            accepted = article.accept_mention_suggestions()
+        else:
+            accepted = article.accept_mention_suggestions(form.cleaned_data.get("accept_people"))
+        article.dismiss_mention_suggestions(form.cleaned_data.get("dismiss_people") or [])
+        if accepted:
+            names = ", ".join(person.name for person in accepted)
+            self.message_user(request, f"Linked as people mentioned: {names}.", messages.SUCCESS)
+        pending = article.refresh_mention_suggestions()
+        if pending:
+            names = ", ".join(suggestion.person.name for suggestion in pending)
+            self.message_user(
+                request,
+                f"The text of “{article.headline}” names {names}. Open the article to link "
+                "them as people mentioned.",
+                messages.INFO,
+            )
 
     # Columns.
 
@@ -273,10 +318,29 @@ class ArticleAdmin(admin.ModelAdmin):
     def republish_selected(self, request, queryset):
         return self._to_confirmation("republish", queryset)
 
+    @admin.action(description="Link the people their text names", permissions=["change"])
+    def link_suggested_people(self, request, queryset):
+        linked = 0
+        for article in queryset:
+            with transaction.atomic():
+                accepted = article.accept_mention_suggestions()
+                if accepted:
+                    Revision.capture(article, request.user)
+            linked += len(accepted)
+        self.message_user(
+            request, f"Linked {linked} people mentioned on {len(queryset)} article(s)."
+        )
+
     # Extra views.
 
     def get_urls(self):
+        dashboard_view = dashboard.DashboardView.as_view(model_admin=self)
         return [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(dashboard_view),
+                name="articles_article_dashboard",
+            ),
             path(
                 "transition/<str:action>/",
                 self.admin_site.admin_view(self.transition_view),
@@ -449,8 +513,63 @@ class PersonAdmin(admin.ModelAdmin):
     fields = ["name", "slug", "description", "bio", "photo", "aliases"]
 
 
+class TagAliasInline(admin.TabularInline):
+    model = TagAlias
+    extra = 1
+    fields = ["name"]
+    verbose_name = "alias"
+    verbose_name_plural = "Aliases (typed as tags, these names become this tag, e.g. “U.S.”)"
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
+    list_display = ["name", "slug", "alias_list", "article_count"]
+    search_fields = ["name", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [TagAliasInline]
+    actions = ["merge_tags"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("tagged_articles", distinct=True))
+            .prefetch_related("aliases")
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(alias.name for alias in obj.aliases.all())
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.action(description="Merge selected tags into one", permissions=["change", "delete"])
+    def merge_tags(self, request, queryset):
+        """Ask which tag to keep, then move every article of the others to it. The others'
+        names become aliases of the kept tag and their pages redirect (301) to it."""
+        tags = list(queryset.order_by("-article_count", "name"))
+        if len(tags) < 2:
+            self.message_user(request, "Select at least two tags to merge.", messages.WARNING)
+            return None
+        kept_pk = request.POST.get("keep")
+        kept = next((tag for tag in tags if str(tag.pk) == kept_pk), None)
+        if request.POST.get("post") and kept is not None:
+            merged = [tag for tag in tags if tag.pk != kept.pk]
+            with transaction.atomic():
+                for tag in merged:
+                    self.log_change(request, kept, f"Merged tag “{tag.name}” into this tag.")
+                    tag.merge_into(kept)
+            names = ", ".join(f"“{tag.name}”" for tag in merged)
+            self.message_user(request, f"Merged {names} into “{kept.name}”.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge tags",
+            "opts": self.model._meta,
+            "tags": tags,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "error": bool(request.POST.get("post")),
+        }
+        return TemplateResponse(request, "admin/articles/tag/merge_tags.html", context)

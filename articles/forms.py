@@ -2,13 +2,22 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from .models import Article, Correction, Person, Tag
+from .models import Article, Correction, MentionSuggestion, Person, Tag
 from .uploads import ACCEPT, NOT_AN_IMAGE, clean_image_upload
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 # Edits to these change what readers read, so on a public article they need a change kind.
 PUBLIC_TEXT_FIELDS = ["headline", "standfirst", "body"]
+
+
+class SuggestionChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, suggestion):
+        if suggestion.found_as == suggestion.person.name:
+            return suggestion.person.name
+        return f"{suggestion.person.name} (named “{suggestion.found_as}”)"
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -40,6 +49,25 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="What was wrong and what is right now. Readers see it.",
     )
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The known people the text names, offered by the scan made when the article is saved;
+    # nothing is linked until an editor ticks them here (or ticks "Link all of them").
+    accept_people = SuggestionChoiceField(
+        queryset=MentionSuggestion.objects.none(),
+        required=False,
+        label="Link as people mentioned",
+        help_text="Tick the people this story is about; add their role in the inline below.",
+    )
+    link_all_people = forms.BooleanField(
+        required=False,
+        label="Link all of them",
+        help_text="Links every person listed here when you save.",
+    )
+    dismiss_people = SuggestionChoiceField(
+        queryset=MentionSuggestion.objects.none(),
+        required=False,
+        label="Not about them",
+        help_text="Ticked people are no longer suggested for this story.",
+    )
 
     class Meta:
         model = Article
@@ -73,6 +101,12 @@ class ArticleAdminForm(forms.ModelForm):
             self.fields["opened_version"].initial = article.version
         if "workflow" in self.fields:
             self.fields["workflow"].choices = self.workflow_choices()
+        pending = MentionSuggestion.objects.none()
+        if article.pk:
+            pending = article.mention_suggestions.pending().select_related("person")
+        for name in ["accept_people", "dismiss_people"]:
+            if name in self.fields:
+                self.fields[name].queryset = pending
         fixed_time = article.pk and (article.is_public or article.status in TAKEN_DOWN)
         if fixed_time and "published_at" in self.fields:
             # The original publication time stays: moving it would re-date the story or, set in
@@ -111,7 +145,8 @@ class ArticleAdminForm(forms.ModelForm):
                 params={"limit": TAG_MAX_LENGTH, "tag": too_long[0][:40]},
                 code="tag_too_long",
             )
-        return tags
+        # Aliases become their tag ("U.S." is "US") and "us" is the existing "US".
+        return Tag.objects.canonical_names(tags)
 
     def clean(self):
         data = super().clean()
@@ -123,6 +158,14 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error("lead_image_alt", "Describe the image for readers who cannot see it.")
         if self.instance.pk and self.instance.is_public:
             self.check_change_kind(data)
+        both = set(data.get("accept_people") or []) & set(data.get("dismiss_people") or [])
+        if both:
+            self.add_error(
+                "dismiss_people",
+                "Choose either to link or to turn down: "
+                + ", ".join(sorted(suggestion.person.name for suggestion in both))
+                + ".",
+            )
         return data
 
     def check_version(self, submitted):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from .filters import ArticleFilter
-from .models import Article, Byline, Correction, Mention, Person, Tag
+from .models import Article, Byline, Correction, Mention, Person, Tag, TagRedirect
 
 FRONT_PAGE_SIZE = 12
 
@@ -128,6 +128,17 @@ class TagDetailView(PublishedArticlesMixin, ListView):
 
     template_name = "articles/tag_detail.html"
     allow_empty = False
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A tag merged into another: its old address moves permanently to the kept tag.
+            slug = kwargs["slug"]
+            merged = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
+            if merged is None or Tag.objects.filter(slug=slug).exists():
+                raise
+            return HttpResponsePermanentRedirect(merged.tag.get_absolute_url())
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
