@@ -39,10 +39,11 @@ class Chart:
 
 
 def bar_chart(days, *, width=720, height=220, top_margin=16, bottom_margin=28, left_margin=32):
-    """Geometry for a bar chart of ``(day, count)`` pairs, in SVG user units."""
+    """Geometry for a bar chart of ``(day, count)`` pairs, in SVG user units. The right margin
+    leaves room for the last day's label."""
     highest = max([count for _, count in days] + [1])
     plot_height = height - top_margin - bottom_margin
-    step = (width - left_margin) / max(len(days), 1)
+    step = (width - left_margin - 24) / max(len(days), 1)
     bars = []
     for index, (day, count) in enumerate(days):
         bar_height = plot_height * count / highest
