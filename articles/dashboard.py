@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.views.generic import TemplateView
 
-from .models import Article
+from .models import Article, Event
 
 CHART_DAYS = 30
 RECENT_TAKEDOWNS = 10
@@ -102,12 +102,8 @@ class DashboardView(TemplateView):
         )
 
     def takedowns(self):
-        """The latest un-published and withdrawn articles, newest change first. The editorial
-        record (issue 3) does not exist on this branch yet, so there is no reason to show."""
-        return (
-            Article.objects.filter(
-                status__in=[Article.Status.UNPUBLISHED, Article.Status.WITHDRAWN]
-            )
-            .order_by("-updated_at")
-            .only("pk", "headline", "status", "updated_at")[:RECENT_TAKEDOWNS]
-        )
+        """The latest un-publishing and withdrawal events, newest first, from the editorial
+        record: who took what down, when and why."""
+        return Event.objects.filter(
+            action__in=[Event.Action.UNPUBLISHED, Event.Action.WITHDRAWN]
+        ).select_related("article", "actor")[:RECENT_TAKEDOWNS]

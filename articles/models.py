@@ -349,22 +349,21 @@ class ArticleQuerySet(models.QuerySet):
             for n in range(days)
         ]
 
-    def save_imported(self, data, *, publish=False):
+    def save_imported(self, data, *, publish=False, actor=None):
         """Create or update the article an import describes, matched by its slug.
 
-        ``data`` is an ``articles.importing.ArticleData``. A new article is a draft, or published
-        now (or at ``data.published_at``) with ``publish``; an existing one keeps its status and
-        publication time. Tags are replaced by the document's, through aliases; authors and
-        people mentioned that the data names are linked. Returns ``(article, created)``.
+        ``data`` is an ``articles.importing.ArticleData``. A new article is created as a draft
+        (recorded as created by ``actor``, or by the system) and, with ``publish``, published
+        through ``Article.publish`` by ``actor`` at ``data.published_at`` or now. An existing
+        article keeps its status and publication time. Tags are replaced by the document's,
+        through aliases; authors and people mentioned that the data names are linked; the
+        people its text names are offered as suggestions. Returns ``(article, created)``.
         """
         with transaction.atomic():
             article = self.select_for_update().filter(slug=data.slug).first()
             created = article is None
             if created:
                 article = Article(slug=data.slug, kind=data.kind or Article.Kind.NEWS)
-                if publish:
-                    article.status = Article.Status.PUBLISHED
-                    article.published_at = data.published_at or timezone.now()
             elif data.kind:
                 article.kind = data.kind
             article.headline = data.headline
@@ -377,7 +376,16 @@ class ArticleQuerySet(models.QuerySet):
                 article.lead_image_caption = data.lead_image_caption
                 article.lead_image_credit = data.lead_image_credit
             article.full_clean(exclude=["slug", "lead_image"], validate_unique=False)
-            article.save()
+            # The revision is captured once tags and people are saved too, as the admin does.
+            article.save(actor=actor, record_revision=False)
+            if created:
+                Event.objects.create(
+                    article=article,
+                    actor=actor,
+                    action=Event.Action.CREATED,
+                    to_status=article.status,
+                    reason="Imported",
+                )
             article.tags.set(Tag.objects.canonical_names(data.tags))
             if data.authors is not None:
                 article.bylines.all().delete()
@@ -390,6 +398,9 @@ class ArticleQuerySet(models.QuerySet):
                 person = Person.objects.for_import(name, slug)
                 Mention.objects.get_or_create(article=article, person=person)
             article.refresh_mention_suggestions()
+            Revision.capture(article, actor, note="Imported")
+            if created and publish:
+                article.publish(actor, at=data.published_at)
         return article, created
 
 

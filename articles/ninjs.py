@@ -3,9 +3,10 @@
 What goes where (ninjs property: our field):
 
 - ``uri``: the article's public address; ``slugline``: its slug; ``type``: "text";
-  ``version``: bumps with every saved change; ``pubstatus``: "usable"; ``language``.
+  ``version``: the article's version number (it goes up with every save); ``pubstatus``:
+  "usable"; ``language``.
 - ``firstcreated``: the publication time (when the story first went out); ``versioncreated``: the
-  last change.
+  last save.
 - ``headline``; ``description_text``: the standfirst; ``body_html``: the rendered body;
   ``body_markdown``: the Markdown the editors wrote (ninjs allows any ``body_<format>``).
 - ``byline``: the authors' names as one line; ``person``: the authors (``rel`` "author", in byline
@@ -63,9 +64,9 @@ def to_ninjs(article, base_url):
         "uri": absolute(base_url, article.get_absolute_url()),
         "type": "text",
         "mimetype": "text/html",
-        "version": str(int(article.updated_at.timestamp())),
+        "version": str(article.version),
         "firstcreated": iso(article.published_at),
-        "versioncreated": iso(max(article.updated_at, article.published_at)),
+        "versioncreated": iso(max(article.modified_at, article.published_at)),
         "pubstatus": "usable",
         "language": language(),
         "slugline": article.slug,

@@ -23,13 +23,18 @@ def change_url(article):
 
 def posted_form(article, **overrides):
     """The article's change form as the editor sends it back, with ``overrides``."""
-    return article_form(
+    article.refresh_from_db()
+    data = article_form(
         headline=article.headline,
         slug=article.slug,
+        kind=article.kind,
+        standfirst=article.standfirst,
         body=article.body,
         tags=", ".join(article.tags.names()),
-        **overrides,
+        opened_version=article.version,
     )
+    data.update(overrides)
+    return data
 
 
 # Tags --------------------------------------------------------------------------------------
@@ -281,7 +286,7 @@ def test_person_page_shows_the_story_once_the_mention_is_accepted(client, putin)
 # The desk at a glance ----------------------------------------------------------------------
 
 
-def test_dashboard_shows_counts_schedule_takedowns_and_a_chart(editor_client):
+def test_dashboard_shows_counts_schedule_takedowns_and_a_chart(editor_client, moderator):
     now = timezone.now()
     recent = ArticleFactory.create_batch(2, published_at=now - timedelta(minutes=5))
     older = ArticleFactory(published_at=now - timedelta(days=3))
@@ -289,8 +294,10 @@ def test_dashboard_shows_counts_schedule_takedowns_and_a_chart(editor_client):
     ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     later = ArticleFactory(headline="Goes out later", published_at=now + timedelta(days=2))
     sooner = ArticleFactory(headline="Goes out sooner", published_at=now + timedelta(hours=5))
-    ArticleFactory(headline="Pulled story", status=Article.Status.UNPUBLISHED)
-    ArticleFactory(headline="Withdrawn <story>", status=Article.Status.WITHDRAWN)
+    ArticleFactory(headline="Pulled story").unpublish(moderator, "Legal <review> pending")
+    ArticleFactory(headline="Withdrawn <story>").withdraw(
+        moderator, "Source retracted", "This story was withdrawn."
+    )
 
     response = editor_client.get(DASHBOARD_URL)
     assert response.status_code == 200
@@ -300,6 +307,10 @@ def test_dashboard_shows_counts_schedule_takedowns_and_a_chart(editor_client):
     page = response.content.decode()
     assert page.index(sooner.headline) < page.index(later.headline)
     assert "Pulled story" in page and "Withdrawn &lt;story&gt;" in page
+    # Take-downs come from the editorial record, newest first, with who and why.
+    assert page.index("Withdrawn &lt;story&gt;") < page.index("Pulled story")
+    assert "Legal &lt;review&gt; pending" in page and "Source retracted" in page
+    assert "This story was withdrawn." in page and "moderator" in page
     assert "<svg" in page and page.count('class="desk__bar"') == 30
     assert "<script" not in page.split('id="content-main"')[1]
     days = {bar.day: bar.count for bar in response.context["chart"].bars}

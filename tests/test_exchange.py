@@ -86,7 +86,7 @@ def test_export_to_a_file_and_since_a_date(full_article, tmp_path):
         export("--since", "2020-13-45")
 
 
-def test_export_delete_and_import_round_trips_an_article(full_article, tmp_path):
+def test_export_delete_and_import_round_trips_an_article(full_article, tmp_path, editor):
     exported = tmp_path / "articles.json"
     call_command(
         "export_articles", "--base-url", BASE, "--output", str(exported), stderr=io.StringIO()
@@ -110,8 +110,18 @@ def test_export_delete_and_import_round_trips_an_article(full_article, tmp_path)
     assert not Byline.objects.exists() and not Mention.objects.exists()
 
     out = io.StringIO()
-    call_command("import_articles", str(exported), "--publish", "--base-url", BASE, stdout=out)
+    call_command(
+        "import_articles",
+        str(exported),
+        "--publish",
+        "--user",
+        "editor",
+        "--base-url",
+        BASE,
+        stdout=out,
+    )
     article = Article.objects.get()
+    assert article.is_public
     assert {field: getattr(article, field) for field in before if field != "lead_image"} == {
         field: value for field, value in before.items() if field != "lead_image"
     }
@@ -121,7 +131,9 @@ def test_export_delete_and_import_round_trips_an_article(full_article, tmp_path)
     assert [m.person.slug for m in article.mentions.all()] == ["mayor"]
     assert Person.objects.count() == people  # the same people, found again, not copies
     # And once more: a second import of the same file changes nothing.
-    call_command("import_articles", str(exported), "--publish", stdout=io.StringIO())
+    call_command(
+        "import_articles", str(exported), "--publish", "--user", "editor", stdout=io.StringIO()
+    )
     assert Article.objects.count() == 1 and article.bylines.count() == 2
 
 
@@ -152,7 +164,7 @@ def test_importing_ninjs_from_elsewhere(tmp_path):
     assert "lead image not imported" in err.getvalue()
 
 
-def test_bad_ninjs_is_reported_and_the_rest_imports(tmp_path):
+def test_bad_ninjs_is_reported_and_the_rest_imports(tmp_path, editor):
     items = [
         {"uri": "x:1", "type": "text", "headline": "Fine", "body_text": "Body."},
         {"uri": "x:2", "type": "picture", "headline": "A photo"},
@@ -175,6 +187,8 @@ def test_bad_ninjs_is_reported_and_the_rest_imports(tmp_path):
             str(tmp_path / "mixed.json"),
             str(tmp_path / "broken.json"),
             "--publish",
+            "--user",
+            "editor",
             stdout=io.StringIO(),
             stderr=err,
         )

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from articles.models import Article, Mention, MentionSuggestion, Person, TagAlias
+from articles.models import Article, Event, Mention, MentionSuggestion, Person, TagAlias
 from tests.factories import TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +68,11 @@ def six_people(fixture_rows):
 
 
 def test_importing_the_provided_document_gives_the_fixture_article_and_six_suggestions(
-    six_people, fixture_rows
+    six_people, fixture_rows, editor
 ):
     expected = next(row["fields"] for row in fixture_rows if row["model"] == "articles.article")
     before = timezone.now()
-    out, err, status = run_import(DOCUMENT, "--publish", "--kind", "opinion")
+    out, err, status = run_import(DOCUMENT, "--publish", "--user", "editor", "--kind", "opinion")
     assert status == 0, err
     article = Article.objects.get()
     assert article.headline == expected["headline"]
@@ -93,6 +93,12 @@ def test_importing_the_provided_document_gives_the_fixture_article_and_six_sugge
     assert not Mention.objects.exists()
     assert article.bylines.count() == 0
     assert "Imported 1 new" in out and "People to confirm as mentioned: 6" in out
+    # Published through the workflow: the record says who created and who published it.
+    assert [(e.action, e.actor) for e in article.events.order_by("pk")] == [
+        (Event.Action.CREATED, editor),
+        (Event.Action.PUBLISHED, editor),
+    ]
+    assert article.revisions.exists()
 
 
 def test_imported_articles_are_drafts_unless_published(tmp_path):
@@ -104,18 +110,30 @@ def test_imported_articles_are_drafts_unless_published(tmp_path):
     assert article.published_at is None
     assert article.kind == Article.Kind.NEWS
     assert not Article.objects.published().exists()
+    assert [(e.action, e.actor) for e in article.events.all()] == [(Event.Action.CREATED, None)]
 
 
-def test_reimporting_updates_the_same_article_and_keeps_status_and_time(tmp_path):
+def test_publishing_needs_a_user_who_may_publish(tmp_path, moderator):
+    path = write(tmp_path, "story.txt", "A headline\n\nA paragraph.\n")
+    with pytest.raises(CommandError, match="--publish needs --user"):
+        call_command("import_articles", str(path), "--publish")
+    with pytest.raises(CommandError, match="may not publish"):
+        call_command("import_articles", str(path), "--publish", "--user", "moderator")
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("import_articles", str(path), "--publish", "--user", "nobody")
+    assert not Article.objects.exists()
+
+
+def test_reimporting_updates_the_same_article_and_keeps_status_and_time(tmp_path, editor):
     path = write(tmp_path, "story.txt", "Harbour reopens\n\nFirst version.\n\nTags: Port\n")
-    run_import(path, "--publish")
+    run_import(path, "--publish", "--user", "editor")
     article = Article.objects.get()
     first_time = article.published_at - timedelta(days=2)
     article.published_at = first_time
     article.status = Article.Status.UNPUBLISHED
     article.save()
     write(tmp_path, "story.txt", "Harbour reopens\n\nSecond version.\n\nTags: Port Ships\n")
-    out, err, status = run_import(path, "--publish")
+    out, err, status = run_import(path, "--publish", "--user", "editor")
     assert status == 0, err
     assert Article.objects.count() == 1
     article.refresh_from_db()

@@ -1,16 +1,20 @@
 """Import articles from plain-text documents shaped like the provided one, or from ninjs JSON.
 
     python manage.py import_articles incoming/*.txt --kind news
-    python manage.py import_articles opinion.txt --publish --kind opinion
+    python manage.py import_articles opinion.txt --publish --user alice --kind opinion
     python manage.py import_articles old-site/*.txt --encoding latin-1
-    python manage.py import_articles export.json --publish
+    python manage.py import_articles export.json --publish --user alice
 
 Each document is saved in a transaction of its own: one that fails leaves nothing behind and the
 others still import. Failures are listed with the file and the reason, and the exit status is 1
 if any failed.
+
+Publishing is an editorial act, recorded with who did it: ``--publish`` needs ``--user``, a
+user allowed to publish, and goes through ``Article.publish`` like the admin.
 """
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
@@ -30,8 +34,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publish",
             action="store_true",
-            help="publish new articles now (ninjs: at their firstcreated time); "
+            help="publish new articles now (ninjs: at their firstcreated time), as --user; "
             "articles that exist keep their status and publication time",
+        )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="who the import is recorded as (needed with --publish: someone allowed to "
+            "publish); without it, drafts are recorded as created by the system",
         )
         parser.add_argument(
             "--kind",
@@ -48,7 +58,8 @@ class Command(BaseCommand):
             help="for ninjs: the address the export was made for, to find its images here",
         )
 
-    def handle(self, *args, paths, publish, kind, encoding, base_url, **options):
+    def handle(self, *args, paths, publish, kind, encoding, base_url, user, **options):
+        self.actor = self.find_actor(user, publish)
         if encoding:
             try:
                 "".encode(encoding)
@@ -87,8 +98,14 @@ class Command(BaseCommand):
     def save(self, label, data, publish, counts):
         """Save one document; return the reason it failed, or None."""
         try:
-            article, created = Article.objects.save_imported(data, publish=publish)
+            article, created = Article.objects.save_imported(
+                data, publish=publish, actor=self.actor
+            )
+        except PermissionDenied as error:
+            return str(error)
         except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return " ".join(error.messages)
             return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in
                              error.message_dict.items())  # fmt: skip
         except DatabaseError as error:
@@ -105,6 +122,20 @@ class Command(BaseCommand):
                 f"{suggestions} people to confirm)"
             )
         return None
+
+    def find_actor(self, username, publish):
+        if not username:
+            if publish:
+                raise CommandError(
+                    "--publish needs --user: publishing is recorded with who did it."
+                )
+            return None
+        actor = get_user_model().objects.filter(username=username, is_active=True).first()
+        if actor is None:
+            raise CommandError(f"No active user “{username}”.")
+        if publish and not actor.has_perm("articles.publish_article"):
+            raise CommandError(f"“{username}” may not publish articles.")
+        return actor
 
     def show_progress(self, done, total, current):
         if not self.progress:
