@@ -6,6 +6,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -513,8 +514,25 @@ class PersonAdmin(admin.ModelAdmin):
     fields = ["name", "slug", "description", "bio", "photo", "aliases"]
 
 
+class TagAliasFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            name = (form.cleaned_data or {}).get("name")
+            if not name or form.cleaned_data.get("DELETE"):
+                continue
+            if name.casefold() in seen:
+                raise ValidationError(f"“{name}” is listed twice.")
+            seen.add(name.casefold())
+            parent = self.instance.name or ""
+            if name.casefold() == parent.casefold():
+                form.add_error("name", "This is the tag's own name.")
+
+
 class TagAliasInline(admin.TabularInline):
     model = TagAlias
+    formset = TagAliasFormSet
     extra = 1
     fields = ["name"]
     verbose_name = "alias"

@@ -60,6 +60,21 @@ class Tag(TagBase):
     def get_absolute_url(self):
         return reverse("articles:tag_detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        # One tag whatever the case, and a name that is another tag's alias stays that tag's:
+        # the database's own uniqueness check is case-sensitive.
+        others = Tag.objects.exclude(pk=self.pk) if self.pk else Tag.objects.all()
+        same = others.filter(name__iexact=self.name).first()
+        if same is not None:
+            raise ValidationError(
+                {"name": f"The tag “{same.name}” exists already: tags are one whatever the case."}
+            )
+        alias = TagAlias.objects.filter(name__iexact=self.name).select_related("tag").first()
+        if alias is not None and alias.tag_id != self.pk:
+            raise ValidationError(
+                {"name": f"“{alias.name}” is an alias of the tag “{alias.tag.name}”."}
+            )
+
     def merge_into(self, kept):
         """Move every article tagged with this tag to ``kept`` and delete this tag.
 
@@ -76,7 +91,12 @@ class Tag(TagBase):
             self.aliases.update(tag=kept)
             self.redirects.update(tag=kept)
             if self.name.casefold() != kept.name.casefold():
-                TagAlias.objects.update_or_create(name=self.name, defaults={"tag": kept})
+                alias = TagAlias.objects.filter(name__iexact=self.name).first()
+                if alias is None:
+                    TagAlias.objects.create(name=self.name, tag=kept)
+                else:
+                    alias.tag = kept
+                    alias.save(update_fields=["tag"])
             TagRedirect.objects.update_or_create(old_slug=self.slug, defaults={"tag": kept})
             self.delete()
 

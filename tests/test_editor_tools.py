@@ -344,3 +344,46 @@ def test_suggestions_are_removed_when_the_text_no_longer_names_the_person(putin)
     article.save()
     assert article.refresh_mention_suggestions() == []
     assert not MentionSuggestion.objects.exists()
+
+
+def tag_form(name, *aliases):
+    data = {
+        "name": name,
+        "slug": name.lower().replace(".", ""),
+        "aliases-TOTAL_FORMS": str(len(aliases)),
+        "aliases-INITIAL_FORMS": "0",
+    }
+    for number, alias in enumerate(aliases):
+        data[f"aliases-{number}-name"] = alias
+    return data
+
+
+def test_the_tag_admin_refuses_a_second_tag_differing_only_in_case(editor_client):
+    TagFactory(name="US", slug="us")
+    response = editor_client.post(reverse("admin:articles_tag_add"), tag_form("us"))
+    assert response.status_code == 200
+    assert "exists already" in response.content.decode()
+    assert Tag.objects.count() == 1
+
+
+def test_the_tag_admin_refuses_a_tag_named_like_an_alias(editor_client):
+    us = TagFactory(name="US", slug="us")
+    TagAlias.objects.create(tag=us, name="U.S.")
+    response = editor_client.post(reverse("admin:articles_tag_add"), tag_form("u.s."))
+    assert response.status_code == 200
+    assert "is an alias of the tag" in response.content.decode()
+    assert Tag.objects.count() == 1
+
+
+def test_the_same_alias_twice_in_one_form_is_a_form_error(editor_client):
+    response = editor_client.post(reverse("admin:articles_tag_add"), tag_form("US", "U.S.", "u.s."))
+    assert response.status_code == 200
+    assert "is listed twice" in response.content.decode()
+    assert not Tag.objects.exists() and not TagAlias.objects.exists()
+
+
+def test_an_alias_that_is_the_tag_s_own_name_is_a_form_error(editor_client):
+    response = editor_client.post(reverse("admin:articles_tag_add"), tag_form("US", "us"))
+    assert response.status_code == 200
+    assert "the tag&#x27;s own name" in response.content.decode()
+    assert not Tag.objects.exists()
