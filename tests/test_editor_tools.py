@@ -387,3 +387,15 @@ def test_an_alias_that_is_the_tag_s_own_name_is_a_form_error(editor_client):
     assert response.status_code == 200
     assert "the tag&#x27;s own name" in response.content.decode()
     assert not Tag.objects.exists()
+
+
+def test_a_merge_shows_on_the_very_next_anonymous_request(client, shared_cache):
+    us, usa = TagFactory(name="US", slug="us"), TagFactory(name="USA", slug="usa")
+    ArticleFactory(headline="Old tag story", tags=["USA"])
+    old_url = reverse("articles:tag_detail", args=["usa"])
+    client.get(old_url)
+    assert client.get(old_url)["X-Page-Cache"] == "hit"
+    usa.merge_into(us)
+    response = client.get(old_url)
+    assert response.status_code == 301 and response["Location"] == us.get_absolute_url()
+    assert "Old tag story" in client.get(us.get_absolute_url()).content.decode()
