@@ -12,7 +12,7 @@ else
 TEST_MARKERS := not postgresql
 endif
 
-.PHONY: run test lint format install install-dev clean
+.PHONY: run test lint format install install-dev install-bench bench clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ $(BIN)/.installed-dev: requirements-dev.txt requirements.txt $(BIN)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+$(BIN)/.installed-bench: requirements-bench.txt requirements.txt $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
 install: $(BIN)/.installed
 install-dev: $(BIN)/.installed-dev
+install-bench: $(BIN)/.installed-bench
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -33,6 +38,18 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
+
+# The benchmark (docs/performance.md). Not a test: never part of `make test` or CI.
+# e.g. make bench SIZES=2000 BENCH_DB=postgresql BENCH_CACHE=redis BENCH_DURATION=5
+SIZES ?= 1000,2000,10000,100000
+BENCH_DB ?= sqlite
+BENCH_CACHE ?= file
+BENCH_DURATION ?= 5
+BENCH_WORKERS ?= 2
+BENCH_ARGS ?=
+bench: install-bench
+	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(BENCH_DB) --cache $(BENCH_CACHE) \
+		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -43,4 +60,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles var
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles var bench/var

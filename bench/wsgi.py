@@ -1,0 +1,34 @@
+"""The site as gunicorn serves it in the bench, plus the floor: ``bench.wsgi:application``.
+
+The normal WSGI application (same settings, same middleware) with one extra URL appended to the
+root urlconf, ``/__floor__/``: a bare Django view answering the bytes of the benchmarked article
+page, read once per worker from the file the runner writes (``BENCH_FLOOR_FILE``). Nothing else
+differs, so the floor is the cost of Django's request cycle and middleware with no page work.
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+from django.http import HttpResponse
+from django.urls import clear_url_caches, path
+from django.utils.module_loading import import_string
+
+application = get_wsgi_application()
+
+_floor_body = None
+
+
+def floor(request):
+    global _floor_body
+    if _floor_body is None:
+        _floor_body = Path(os.environ["BENCH_FLOOR_FILE"]).read_bytes()
+    return HttpResponse(_floor_body, content_type="text/html; charset=utf-8")
+
+
+urlconf = import_string(settings.ROOT_URLCONF + ".urlpatterns")
+urlconf.append(path("__floor__/", floor, name="bench_floor"))
+clear_url_caches()
