@@ -26,7 +26,11 @@ def floor(request):
     global _floor_body
     if _floor_body is None:
         _floor_body = Path(os.environ["BENCH_FLOOR_FILE"]).read_bytes()
-    return HttpResponse(_floor_body, content_type="text/html; charset=utf-8")
+    response = HttpResponse(_floor_body, content_type="text/html; charset=utf-8")
+    # Never stored by a page cache: the floor is a view doing nothing, not a cache hit. Behind a
+    # page-cache middleware it still pays that middleware's lookups, as every page does.
+    response["Cache-Control"] = "private"
+    return response
 
 
 urlconf = import_string(settings.ROOT_URLCONF + ".urlpatterns")
