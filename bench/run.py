@@ -377,7 +377,8 @@ def measure(server, meter, page, args):
     page's figures."""
     path = page[1]
     wait_idle(meter)
-    before, pids_before = meter.snapshot()
+    workers_before = server.worker_pids()
+    before, _ = meter.snapshot()
     completed = subprocess.run(
         [
             "wrk",
@@ -395,7 +396,7 @@ def measure(server, meter, page, args):
         check=False,
     )
     drained = wait_idle(meter)
-    after, pids_after = meter.snapshot()
+    after, _ = meter.snapshot()
     result = parse_wrk(completed.stdout)
     served = result["requests"] + args.connections if result["requests"] else 0
     result["served"] = served
@@ -403,7 +404,8 @@ def measure(server, meter, page, args):
     result["drain_s"] = None if drained is None else round(drained, 1)
     if drained is None:
         result["note"] = "server still busy 180 s after wrk stopped: CPU figure unreliable"
-    result["restarted"] = sorted(set(pids_before) - set(pids_after))
+    # Gunicorn workers only: database backends come and go, and their CPU still counts.
+    result["restarted"] = sorted(set(workers_before) - set(server.worker_pids()))
     if result["restarted"]:
         result["note"] = f"worker(s) {result['restarted']} restarted during the run"
     if completed.returncode != 0:
@@ -677,7 +679,7 @@ def report(all_results, sizes, args, started):
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, Linux {m['kernel']}; "
         f"Python {m['python']}, Django {m['django']}, SQLite {m['sqlite']}. gunicorn "
         f"{args.workers} sync workers, wrk 2 threads, {args.connections} connections, "
-        f"{args.duration} s per URL. Git: {git_head()}.",
+        f"{args.duration} s per URL. Git: {getattr(args, 'git', None) or git_head()}.",
         "",
         "Targets: uncached article ≤ 2 ms CPU/request, list pages ≤ 4 ms (defined at 2,000 "
         "articles, marked at every size; also read in floors, 0.24 ms on the issue's machine); "
@@ -866,8 +868,7 @@ def report_only(args):
     results = data.get("results", data)
     meta = data.get("meta", {})
     for key, value in meta.items():
-        if key != "git":
-            setattr(args, key, value)
+        setattr(args, key, value)
     all_results = {int(n): r for n, r in results.items() if n.isdigit()}
     args.sizes = sorted(all_results)
     text = report(all_results, args.sizes, args, None)
