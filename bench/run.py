@@ -81,11 +81,16 @@ class CpuMeter:
     """CPU ticks of a server: its parent's children (live ones) plus the parent's reaped-children
     total, so a worker or backend that exits during a run still counts."""
 
-    def __init__(self, parent_pids):
+    def __init__(self, parent_pids, own_pids=()):
         self.parent_pids = parent_pids
+        self.own_pids = own_pids  # servers counted by their own time (redis-server)
 
     def snapshot(self):
         total, pids = 0, {}
+        for pid in self.own_pids:
+            stat = proc_stat(pid)
+            if stat is not None:
+                total += stat[1]
         for parent in self.parent_pids:
             stat = proc_stat(parent)
             if stat is None:
@@ -413,7 +418,7 @@ def measure(server, meter, page, args):
     return result
 
 
-def run_pass(label, env, info, args, db_meter_parents, floor_file):
+def run_pass(label, env, info, args, db_meter_parents, floor_file, own_pids=()):
     """One server, every page and the floor; returns {path: result}."""
     log = common.VAR / "gunicorn.log"
     server = Gunicorn({**env, "BENCH_FLOOR_FILE": str(floor_file)}, args.workers, log)
@@ -431,7 +436,7 @@ def run_pass(label, env, info, args, db_meter_parents, floor_file):
         article_path = next(path for _, path, kind in page_list if kind == "article")
         status, article_bytes = fetch(server.base + article_path)
         floor_file.write_bytes(article_bytes if status == 200 else b"article page missing")
-        meter = CpuMeter([server.process.pid, *db_meter_parents])
+        meter = CpuMeter([server.process.pid, *db_meter_parents], own_pids)
         checks, bodies = {}, {}
         for _, path, _ in [*page_list, FLOOR]:
             status, body = fetch(server.base + path)
@@ -836,7 +841,11 @@ def main(argv=None):
                     shutil.rmtree(cache_dir, ignore_errors=True)
                     cache_url = f"file://{cache_dir}"
                 env = common.base_env(url, cache_url)
-                res["cached"] = run_pass("cached", env, info, args, db_parents, floor_file)
+                # The Redis server's CPU counts too, like the database server's.
+                redis_pids = [redis.process.pid] if redis else []
+                res["cached"] = run_pass(
+                    "cached", env, info, args, db_parents, floor_file, redis_pids
+                )
             write_report(all_results, args, started)
     except KeyboardInterrupt:
         print("Interrupted", flush=True)
