@@ -678,8 +678,8 @@ def machine():
 def report(all_results, sizes, args, started):
     m = machine()
     lines = [
-        f"### Bench run {datetime.datetime.now():%Y-%m-%d %H:%M}: {args.db}, cached pass with "
-        f"{args.cache} cache",
+        f"### Bench run {datetime.datetime.now():%Y-%m-%d %H:%M}: {args.db}, "
+        + ("no cached pass" if args.cache == "none" else f"cached pass with {args.cache} cache"),
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, Linux {m['kernel']}; "
         f"Python {m['python']}, Django {m['django']}, SQLite {m['sqlite']}. gunicorn "
@@ -717,7 +717,7 @@ def report(all_results, sizes, args, started):
                     lines += ["**Warning**: the deep page answered page 1's bytes.", ""]
     measured = [n for n in sizes if n in all_results]
     for pass_key in ("uncached", "cached"):
-        if measured:
+        if measured and any(pass_key in all_results[n] for n in measured):
             lines += growth_table(pass_key, all_results, measured, pass_key)
             lines.append("")
     if measured:
