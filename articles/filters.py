@@ -5,6 +5,9 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .models import Article, Byline, Mention, Person, Tag
 
@@ -52,6 +55,26 @@ class DateInput(forms.DateInput):
             return None
 
 
+class QuickSelectMultiple(forms.SelectMultiple):
+    """A multiple select rendered in one pass: Django's widget templates cost a template
+    render per option, which for a few hundred topics was most of a list page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(item) for item in (value or [])}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (choice, mark_safe(" selected") if str(choice) in selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        return format_html(
+            '<select name="{}" multiple{}>{}</select>', name, flatatt(final_attrs), options
+        )
+
+
 def person_input(example):
     return forms.TextInput(attrs={"placeholder": example, "autocomplete": "off"})
 
@@ -62,7 +85,7 @@ class ArticleFilter(django_filters.FilterSet):
         field_name="tags__slug",
         # Several tags narrow the list: a story must carry all of them.
         conjoined=True,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=QuickSelectMultiple(attrs={"size": 6}),
     )
     # People are typed (a name or alias) or come from a person page's link (a slug): a list of
     # every person would be too long to choose from and cost a query on every page.

@@ -16,13 +16,32 @@ from .markdown import render_markdown
 from .suggestions import find_people
 
 
+def has_public_article(rows, field):
+    """``rows`` (bylines, mentions, tag links) narrowed to those whose article, ``field``, is
+    public. A nested EXISTS on ``published()``: each row's article is looked up by primary key,
+    so the cost follows the rows, not the size of the archive, and the planner cannot choose to
+    walk every public article instead."""
+    return rows.filter(models.Exists(Article.objects.published().filter(pk=models.OuterRef(field))))
+
+
 class TagQuerySet(models.QuerySet):
     def in_use(self):
-        """Tags of at least one public article, with how many. A tag used only by drafts stays
-        hidden: its name alone can give a story away."""
-        return self.filter(
-            tagged_articles__content_object__in=Article.objects.published()
-        ).annotate(article_count=models.Count("tagged_articles"))
+        """Tags of at least one public article. A tag used only by drafts stays hidden: its name
+        alone can give a story away."""
+        links = TaggedArticle.objects.filter(tag=models.OuterRef("pk"))
+        return self.filter(models.Exists(has_public_article(links, "content_object_id")))
+
+    def with_article_counts(self):
+        """``in_use()`` with how many public articles each tag has (the tag index)."""
+        links = TaggedArticle.objects.filter(tag=models.OuterRef("pk"))
+        counts = (
+            has_public_article(links, "content_object_id")
+            .order_by()
+            .values("tag")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.in_use().annotate(article_count=models.Subquery(counts))
 
     def canonical_names(self, names):
         """The names to tag with, as editors and the importer type them: an alias becomes its tag
@@ -169,24 +188,17 @@ class TaggedArticle(TaggedItemBase):
 class PersonQuerySet(models.QuerySet):
     def in_use(self):
         """People credited on, or mentioned in, at least one public article."""
-        published = Article.objects.published()
-        return self.annotate(
-            has_byline=models.Exists(
-                Byline.objects.filter(person=models.OuterRef("pk"), article__in=published)
-            ),
-            has_mention=models.Exists(
-                Mention.objects.filter(person=models.OuterRef("pk"), article__in=published)
-            ),
-        ).filter(models.Q(has_byline=True) | models.Q(has_mention=True))
+        bylines = Byline.objects.filter(person=models.OuterRef("pk"))
+        mentions = Mention.objects.filter(person=models.OuterRef("pk"))
+        return self.filter(
+            models.Exists(has_public_article(bylines, "article_id"))
+            | models.Exists(has_public_article(mentions, "article_id"))
+        )
 
     def authors(self):
         """People credited on at least one public article."""
-        published = Article.objects.published()
-        return self.filter(
-            models.Exists(
-                Byline.objects.filter(person=models.OuterRef("pk"), article__in=published)
-            )
-        )
+        bylines = Byline.objects.filter(person=models.OuterRef("pk"))
+        return self.filter(models.Exists(has_public_article(bylines, "article_id")))
 
     def matching(self, text):
         """People whose page slug is ``text``, or whose name or an alias contains it."""

@@ -120,7 +120,7 @@ class TagListView(ListView):
     context_object_name = "tags"
 
     def get_queryset(self):
-        return Tag.objects.in_use().order_by("name")
+        return Tag.objects.with_article_counts().order_by("name")
 
 
 class TagDetailView(PublishedArticlesMixin, ListView):
