@@ -99,7 +99,7 @@ def sqlite_options():
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
 else:
     DATABASES = {
         "default": {
@@ -109,7 +109,10 @@ else:
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = sqlite_options()
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Opening a SQLite connection (and running the pragmas) costs more than many a query.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+# A connection dropped by the server is noticed and replaced instead of failing a request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
