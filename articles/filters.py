@@ -57,6 +57,13 @@ def person_input(example):
 
 
 class ArticleFilter(django_filters.FilterSet):
+    # Declared first so it comes first in the form; the filter only narrows and ranks.
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. Syria talks"}),
+    )
     tag = django_filters.MultipleChoiceFilter(
         label="Topics",
         field_name="tags__slug",
@@ -106,6 +113,16 @@ class ArticleFilter(django_filters.FilterSet):
         self.filters["tag"].extra["choices"] = list(
             Tag.objects.in_use().order_by("name").values_list("slug", "name")
         )
+
+    @property
+    def is_ranked(self):
+        """True when the results are in order of relevance (a search), not newest first."""
+        return bool(self.is_bound and self.is_valid() and self.form.cleaned_data.get("q"))
+
+    def filter_search(self, queryset, name, value):
+        # The form field already refuses NUL bytes ("Null characters are not allowed");
+        # the search strips any other control character before the database sees the words.
+        return queryset.search(value)
 
     def filter_person(self, queryset, name, person_ids):
         # Subqueries rather than joins: a person both credited and mentioned must not make a story

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     # "taggit" is deliberately absent: our own Tag and TaggedArticle models replace its tables.
 ]
@@ -231,3 +232,6 @@ LOGIN_FAILURE_WINDOW = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", 15 * 60
 
 # How many stories a list page shows.
 ARTICLES_PER_PAGE = 20
+
+# The publication's name in feeds, the news sitemap and structured data.
+SITE_NAME = "Newsroom"
