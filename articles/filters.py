@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 
 from .models import Article, Byline, Mention, Person, Tag
+from .search import strip_control_characters
 
 
 class ArticleFilterForm(forms.Form):
@@ -106,8 +107,15 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
         form = ArticleFilterForm
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # A NUL byte or other control character typed into the address bar is dropped
+            # before anything sees it: it would be a server error on PostgreSQL and invalid
+            # HTML when the form shows the value back.
+            data = data.copy()
+            for key, values in data.lists():
+                data.setlist(key, [strip_control_characters(value) for value in values])
+        super().__init__(data, *args, **kwargs)
         # Only tags readers can see (a tag used by a draft alone could give the story away),
         # fetched once for both validating and rendering the choices.
         self.filters["tag"].extra["choices"] = list(
@@ -120,8 +128,6 @@ class ArticleFilter(django_filters.FilterSet):
         return bool(self.is_bound and self.is_valid() and self.form.cleaned_data.get("q"))
 
     def filter_search(self, queryset, name, value):
-        # The form field already refuses NUL bytes ("Null characters are not allowed");
-        # the search strips any other control character before the database sees the words.
         return queryset.search(value)
 
     def filter_person(self, queryset, name, person_ids):

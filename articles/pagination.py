@@ -1,8 +1,8 @@
 """Pagination that stays cheap however many stories there are.
 
 The first pages are numbered: the count behind them is capped (``COUNT`` over at most
-``max_pages`` pages' worth of rows) and their offsets are small. Past the last numbered page,
-"Older stories" follows a keyset cursor (``?before=<time>-<id>`` of the last story shown): each
+``ARTICLES_NUMBERED_PAGES`` pages' worth of rows) and their offsets are small. Past the last
+numbered page, "Older stories" follows a keyset cursor (``?before=<time>-<id>`` of the last story shown): each
 such page is one indexed range read of ``page size + 1`` rows, as cheap on page 5,000 as on page
 2, and no page ever counts the whole table.
 
@@ -13,6 +13,7 @@ page and say so.
 import re
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -23,13 +24,11 @@ CURSOR = re.compile(r"^(-?\d{1,18})-(\d{1,18})$")
 
 
 class CappedPaginator(Paginator):
-    """A paginator that counts at most ``max_pages`` pages of rows."""
-
-    max_pages = 10
+    """A paginator that counts at most ``ARTICLES_NUMBERED_PAGES`` pages of rows."""
 
     @cached_property
     def _capped_count(self):
-        limit = self.per_page * self.max_pages
+        limit = self.per_page * settings.ARTICLES_NUMBERED_PAGES
         object_list = self.object_list
         if hasattr(object_list, "count") and not isinstance(object_list, list):
             counted = object_list[: limit + 1].count()

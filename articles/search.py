@@ -88,12 +88,16 @@ def search(queryset, text):
 
 
 def clean_query(text):
-    """The query without NUL bytes and other control characters (PostgreSQL refuses NUL in a
-    string: it would be a server error, not "no results")."""
-    return CONTROL_CHARACTERS.sub(" ", text or "").strip()
+    return strip_control_characters(text or "").strip()
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(text):
+    """``text`` without NUL bytes and other control characters. PostgreSQL refuses NUL in a
+    string (a server error, not "no results") and HTML and XML cannot hold them."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def install_sqlite_index(connection):

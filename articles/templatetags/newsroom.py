@@ -2,6 +2,7 @@
 responsive pictures, absolute URLs, structured data and XML-safe text."""
 
 import json
+from datetime import UTC
 
 from django import template
 from django.conf import settings
@@ -29,6 +30,15 @@ def site_name():
 def absolute_url(context, path):
     """``path`` as an absolute URL on the host the reader asked for."""
     return context["request"].build_absolute_uri(path)
+
+
+@register.filter
+def iso_datetime(value):
+    """A moment as HTML's ``datetime`` attribute and ISO 8601 take it: UTC, whole seconds
+    (Django's "c" format writes microseconds, which HTML's time element refuses)."""
+    if not value:
+        return ""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 @register.filter
@@ -84,8 +94,8 @@ def structured_data(article, request):
         "description": article.standfirst,
         "articleSection": article.get_kind_display(),
         "inLanguage": "en",
-        "datePublished": article.published_at.isoformat(),
-        "dateModified": max(article.updated_at, article.published_at).isoformat(),
+        "datePublished": iso_datetime(article.published_at),
+        "dateModified": iso_datetime(max(article.updated_at, article.published_at)),
         "isAccessibleForFree": True,
         "publisher": {
             "@type": "NewsMediaOrganization",
