@@ -2,9 +2,9 @@
 
 The first pages are numbered: the count behind them is capped (``COUNT`` over at most
 ``ARTICLES_NUMBERED_PAGES`` pages' worth of rows) and their offsets are small. Past the last
-numbered page, "Older stories" follows a keyset cursor (``?before=<time>-<id>`` of the last story shown): each
-such page is one indexed range read of ``page size + 1`` rows, as cheap on page 5,000 as on page
-2, and no page ever counts the whole table.
+numbered page, "Older stories" follows a keyset cursor (``?before=<time>-<id>`` of the last
+story shown): each such page is one indexed range read of ``page size + 1`` rows, as cheap on
+page 5,000 as on page 2, and no page ever counts the whole table.
 
 Search results are in order of relevance, which has no cursor: they stop at the last numbered
 page and say so.
