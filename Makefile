@@ -23,8 +23,14 @@ $(BIN)/.installed-dev: requirements-dev.txt requirements.txt $(BIN)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The Nu HTML Checker (vnu-jar) and axe-core, pinned in tools/package-lock.json, for the HTML
+# tests. Their install scripts are not needed (Java and Chromium come from the system).
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --ignore-scripts --no-audit --no-fund
+	touch $@
+
 install: $(BIN)/.installed
-install-dev: $(BIN)/.installed-dev
+install-dev: $(BIN)/.installed-dev tools/node_modules/.installed
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -43,4 +49,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles var
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles var tools/node_modules
