@@ -50,7 +50,7 @@ def story():
 @pytest.mark.parametrize("url_name", LATEST_FEEDS)
 def test_latest_feeds_carry_authors_tags_dates_summary_and_the_lead_image(client, story, url_name):
     older = ArticleFactory(headline="Older story", published_at=timezone.now() - timedelta(days=1))
-    response, feed = parse(client, reverse(url_name))
+    _, feed = parse(client, reverse(url_name))
     assert [entry.title for entry in feed.entries] == [story.headline, older.headline]
     entry = feed.entries[0]
     assert entry.link == "http://testserver" + story.get_absolute_url()
