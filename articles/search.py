@@ -137,9 +137,10 @@ def uninstall_sqlite_index(connection):
 
 
 def install_after_migrate(sender, using, **kwargs):
-    """post_migrate: put the SQLite index back if a table rebuild dropped its triggers."""
+    """post_migrate: put the SQLite index's triggers back if a table rebuild dropped them."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
-    if "articles_article" in connection.introspection.table_names():
+    # Only where the search migration made the index (not after migrating back before it).
+    if SQLITE_TABLE in connection.introspection.table_names():
         install_sqlite_index(connection)

@@ -81,14 +81,14 @@ def test_atom_feed_has_an_author_even_for_a_story_without_byline(client):
 def test_feeds_stay_well_formed_with_control_characters_and_markup_in_any_text(client, url_name):
     author = PersonFactory(name="Ann\x07 Writer")
     article = ArticleFactory(
-        headline="Vertical\x0btab, NUL\x00 and <script>alert(1)</script> & co",
+        headline="Vertical\x0btab, escape\x1b and <script>alert(1)</script> & co",
         standfirst="Form\x0cfeed <b>bold</b>",
         tags=["Bell\x07tag"],
     )
     BylineFactory(article=article, person=author)
     response, feed = parse(client, reverse(url_name))
     entry = feed.entries[0]
-    assert "Verticaltab, NUL and" in entry.title
+    assert "Verticaltab, escape and" in entry.title
     assert "<script>" not in response.content.decode()
     assert [tag.term for tag in entry.tags] == ["Belltag"]
     assert entry.authors[0]["name"] == "Ann Writer"
