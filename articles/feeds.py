@@ -89,8 +89,8 @@ class ArticleFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        # Feed readers treat the summary as HTML: the plain-text standfirst is escaped for it.
-        return escape(item.standfirst)
+        # Feed readers treat the summary as HTML: the plain-text summary is escaped for it.
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.published_at

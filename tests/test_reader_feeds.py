@@ -161,3 +161,9 @@ def test_pages_announce_their_feeds_in_the_head(client, story):
         for feed in feeds:
             assert 'rel="alternate" type="application/' in head
             assert f'href="{feed}"' in head, (page, feed)
+
+
+def test_a_story_without_standfirst_is_summed_up_by_the_start_of_its_body(client):
+    ArticleFactory(standfirst="", body="The **talks** resumed & went on.\n\nMore.")
+    _, feed = parse(client, reverse("articles:latest_feed"))
+    assert feed.entries[0].summary == "The talks resumed &amp; went on. More."
