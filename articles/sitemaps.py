@@ -28,11 +28,14 @@ class ArticleSitemap(IriSitemap):
     limit = 10_000
 
     def items(self):
-        return Article.objects.published().newest_first().only("slug", "published_at", "updated_at")
+        return (
+            Article.objects.published().newest_first().only("slug", "published_at", "modified_at")
+        )
 
     def lastmod(self, article):
-        # A scheduled story was last edited before it went public: it changed for readers then.
-        return max(article.updated_at, article.published_at)
+        # Any saved change to the page (``modified_at``), or its publication if later: a
+        # scheduled story was last saved before it went public, and changed for readers then.
+        return max(article.modified_at, article.published_at)
 
 
 class TagSitemap(IriSitemap):

@@ -53,6 +53,7 @@ SURFACES = {
     "tag index": reverse("articles:tag_list"),
     "tag page": reverse("articles:tag_detail", args=["shared-topic"]),
     "people index": reverse("articles:person_list"),
+    "corrections": reverse("articles:correction_list"),
     "person page": reverse("articles:person_detail", args=["shared-person"]),
     "article page (related stories, JSON-LD)": lambda story: story.get_absolute_url(),
     "RSS": reverse("articles:latest_feed"),
@@ -83,6 +84,7 @@ def public_story():
     )
     MentionFactory(article=story, person=person)
     BylineFactory(article=story, person=person)
+    story.corrections.create(kind="correction", note="Public zebra correction")
     for number, state in enumerate(HIDDEN_STATES.values()):
         hidden = ArticleFactory(
             headline=f"Secret zebra story {number}",
@@ -96,6 +98,7 @@ def public_story():
         )
         MentionFactory(article=hidden, person=person)
         BylineFactory(article=hidden, person=person)
+        hidden.corrections.create(kind="correction", note="Secret zebra correction")
         secret_person = PersonFactory(
             name=f"Secret Person {number}", slug=f"secret-person-{number}"
         )
@@ -117,7 +120,9 @@ def test_nothing_that_is_not_public_appears_on_any_public_surface(client, public
 def test_public_surfaces_do_show_the_public_story(client, public_story, surface):
     # The other side of the test above: the surfaces are not simply empty.
     content = client.get(url_of(surface, public_story)).content.decode()
-    if surface in {"tag index", "people index", "sitemap of tags", "sitemap of people"}:
+    if surface == "corrections":
+        assert "Public zebra correction" in content
+    elif surface in {"tag index", "people index", "sitemap of tags", "sitemap of people"}:
         assert "shared-" in content or "Shared" in content
     elif surface == "sitemap index":
         assert "sitemap-articles.xml" in content

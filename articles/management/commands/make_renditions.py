@@ -3,7 +3,7 @@ existed, or restored from a backup without the renditions folder). Idempotent.""
 
 from django.core.management import BaseCommand
 
-from articles import images
+from articles import cache, images
 from articles.models import Article
 
 
@@ -30,4 +30,6 @@ class Command(BaseCommand):
                     lead_image_renditions=article.lead_image_renditions
                 )
                 made += 1
+        if made:
+            cache.invalidate()  # pages name the renditions: cached copies must go
         self.stdout.write(f"Made renditions for {made} article(s).")
