@@ -8,6 +8,7 @@ or browser fails these tests: it is never a reason to skip them.
 import json
 import shutil
 import subprocess
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,9 +179,11 @@ def test_every_public_page_type_is_valid_html(client, tmp_path, two_numbered_pag
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
-    # beside one unless told it is safe here (tests touch the database only between pages).
+def open_browser(monkeypatch):
+    """Starts Chromium when called: after the test has made its data. While Playwright's sync
+    API runs, its event loop makes Django's ORM open a second, separate connection for this
+    thread (and refuse to run without DJANGO_ALLOW_ASYNC_UNSAFE); keeping database work outside
+    the browser session keeps it on the test's own connection."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -188,12 +191,19 @@ def browser(monkeypatch):
         pytest.fail(f"No browser at {CHROMIUM}: `apt-get install chromium` (CI does).")
     if not AXE_JS.exists():
         pytest.fail(f"axe-core is missing at {AXE_JS}: run `make install-dev`.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+
+    @contextmanager
+    def chromium():
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return chromium
 
 
 def axe_violations(page):
@@ -209,54 +219,63 @@ def axe_violations(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_every_public_page_type_has_no_axe_violations_on_a_phone_and_a_wide_screen(
-    live_server, browser, two_numbered_pages
+    live_server, open_browser, two_numbered_pages
 ):
     site = build_site()
     pages = page_urls(site)
     problems = {}
-    for width, height in [(320, 640), (1280, 900)]:
-        # The site's CSP allows no inline script; axe is injected as one, for the test only.
-        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-        page = context.new_page()
-        for name, url in pages.items():
-            response = page.goto(live_server.url + url)
-            assert response.status == STATUS.get(name, 200), name
-            violations = axe_violations(page)
-            if violations:
-                problems[f"{name} at {width}px"] = violations
-        # Nothing is wider than a phone's screen.
-        page.goto(live_server.url + site["article"].get_absolute_url())
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        context.close()
+    with open_browser() as browser:
+        for width, height in [(320, 640), (1280, 900)]:
+            # The site's CSP allows no inline script; axe is injected as one, for the test only.
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, bypass_csp=True
+            )
+            page = context.new_page()
+            for name, url in pages.items():
+                response = page.goto(live_server.url + url)
+                assert response.status == STATUS.get(name, 200), name
+                violations = axe_violations(page)
+                if violations:
+                    problems[f"{name} at {width}px"] = violations
+            # Nothing is wider than a phone's screen.
+            page.goto(live_server.url + site["article"].get_absolute_url())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            context.close()
     assert problems == {}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_keyboard_user_can_skip_to_the_content_and_sees_where_the_focus_is(live_server, browser):
+def test_keyboard_user_can_skip_to_the_content_and_sees_where_the_focus_is(
+    live_server, open_browser
+):
     ArticleFactory(headline="A story")
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    page.goto(live_server.url + reverse("articles:home"))
-    page.keyboard.press("Tab")
-    skip = page.locator(".skip-link")
-    assert skip.evaluate("element => element === document.activeElement")
-    box = skip.bounding_box()
-    assert box is not None and box["y"] >= 0  # moved into view when focused
-    outline = skip.evaluate("element => getComputedStyle(element).outlineStyle")
-    assert outline != "none"
-    page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "main"
+    with open_browser() as browser:
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(live_server.url + reverse("articles:home"))
+        page.keyboard.press("Tab")
+        skip = page.locator(".skip-link")
+        assert skip.evaluate("element => element === document.activeElement")
+        box = skip.bounding_box()
+        assert box is not None and box["y"] >= 0  # moved into view when focused
+        outline = skip.evaluate("element => getComputedStyle(element).outlineStyle")
+        assert outline != "none"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_browser_loads_the_lead_image_as_webp_at_a_width_that_fits_the_screen(live_server, browser):
+def test_browser_loads_the_lead_image_as_webp_at_a_width_that_fits_the_screen(
+    live_server, open_browser
+):
     article = ArticleFactory(
         lead_image=jpeg_file(size=(1600, 900)), lead_image_alt="A picture", standfirst="S."
     )
-    page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
-    page.goto(live_server.url + article.get_absolute_url())
-    image = page.locator(".article__image img")
-    image.evaluate("img => img.decode()")
-    current = image.evaluate("img => img.currentSrc")
-    assert current.endswith(".webp")
-    assert "-320w." in current or "-640w." in current  # not the 1600 px one on a phone
-    assert image.get_attribute("loading") is None  # the lead image is not lazy
+    with open_browser() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+        page.goto(live_server.url + article.get_absolute_url())
+        image = page.locator(".article__image img")
+        image.evaluate("img => img.decode()")
+        current = image.evaluate("img => img.currentSrc")
+        assert current.endswith(".webp")
+        assert "-320w." in current or "-640w." in current  # not the 1600 px one on a phone
+        assert image.get_attribute("loading") is None  # the lead image is not lazy
