@@ -27,8 +27,14 @@ $(BIN)/.installed-bench: requirements-bench.txt requirements.txt $(BIN)/.install
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
+# The Nu HTML Checker (vnu-jar) and axe-core, pinned in tools/package-lock.json, for the HTML
+# tests. Their install scripts are not needed (Java and Chromium come from the system).
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --ignore-scripts --no-audit --no-fund
+	touch $@
+
 install: $(BIN)/.installed
-install-dev: $(BIN)/.installed-dev
+install-dev: $(BIN)/.installed-dev tools/node_modules/.installed
 install-bench: $(BIN)/.installed-bench
 
 run: install
@@ -60,4 +66,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles var bench/var
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media staticfiles var bench/var tools/node_modules

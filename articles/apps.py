@@ -6,10 +6,13 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
         from . import models
         from .cache import invalidate
+        from .search import install_after_migrate
+
+        post_migrate.connect(install_after_migrate, sender=self)
 
         # Anything a public page shows: a change to it makes every cached page stale.
         for model in [

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .models import Article, Byline, Mention, Person, Tag
+from .search import strip_control_characters
 
 
 class ArticleFilterForm(forms.Form):
@@ -80,6 +81,13 @@ def person_input(example):
 
 
 class ArticleFilter(django_filters.FilterSet):
+    # Declared first so it comes first in the form; the filter only narrows and ranks.
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. Syria talks"}),
+    )
     tag = django_filters.MultipleChoiceFilter(
         label="Topics",
         field_name="tags__slug",
@@ -122,13 +130,28 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
         form = ArticleFilterForm
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # A NUL byte or other control character typed into the address bar is dropped
+            # before anything sees it: it would be a server error on PostgreSQL and invalid
+            # HTML when the form shows the value back.
+            data = data.copy()
+            for key, values in data.lists():
+                data.setlist(key, [strip_control_characters(value) for value in values])
+        super().__init__(data, *args, **kwargs)
         # Only tags readers can see (a tag used by a draft alone could give the story away),
         # fetched once for both validating and rendering the choices.
         self.filters["tag"].extra["choices"] = list(
             Tag.objects.in_use().order_by("name").values_list("slug", "name")
         )
+
+    @property
+    def is_ranked(self):
+        """True when the results are in order of relevance (a search), not newest first."""
+        return bool(self.is_bound and self.is_valid() and self.form.cleaned_data.get("q"))
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
 
     def filter_person(self, queryset, name, person_ids):
         # Subqueries rather than joins: a person both credited and mentioned must not make a story

@@ -1,17 +1,21 @@
 """The newsroom's domain: articles, the people they credit or mention, and their tags."""
 
+import html
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Lower, TruncDate
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.html import strip_tags
+from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from . import images, search
 from .markdown import render_markdown
 from .suggestions import find_people
 
@@ -435,6 +439,37 @@ class ArticleQuerySet(models.QuerySet):
                 article.publish(actor, at=data.published_at)
         return article, created
 
+    def search(self, text):
+        """Stories matching the words in ``text``, best matches first (then newest).
+
+        PostgreSQL ranks with its full-text search over a stored, GIN-indexed vector; SQLite uses
+        an FTS5 index. See ``articles/search.py``.
+        """
+        return search.search(self, text)
+
+    def related_to(self, article, limit=4):
+        """Other stories sharing tags or people mentioned with ``article``, those sharing the
+        most first, then the newest. Call it on ``published()``. Reads the article's tags and
+        mentions from its prefetch cache when they are there, so it costs one query."""
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        person_ids = [mention.person_id for mention in article.mentions.all()]
+        if not tag_ids and not person_ids:
+            return self.none()
+        shared_tags = models.Count(
+            "taggedarticle", filter=models.Q(taggedarticle__tag__in=tag_ids), distinct=True
+        )
+        shared_people = models.Count(
+            "mentions", filter=models.Q(mentions__person__in=person_ids), distinct=True
+        )
+        return (
+            self.exclude(pk=article.pk)
+            .filter(
+                models.Q(taggedarticle__tag__in=tag_ids) | models.Q(mentions__person__in=person_ids)
+            )
+            .annotate(shared=shared_tags + shared_people)
+            .order_by("-shared", "-published_at", "-pk")[:limit]
+        )
+
 
 class Article(models.Model):
     class Kind(models.TextChoices):
@@ -493,6 +528,9 @@ class Article(models.Model):
     lead_image_credit = models.CharField(
         "credit", max_length=200, blank=True, help_text="Photographer or agency, e.g. “Reuters”."
     )
+    # Made from the lead image when the article is saved (articles/images.py): the sizes and
+    # formats readers get, so a page never opens an image file or resizes on a request.
+    lead_image_renditions = models.JSONField(default=dict, blank=True, editable=False)
     tags = TaggableManager(
         through=TaggedArticle,
         blank=True,
@@ -518,6 +556,10 @@ class Article(models.Model):
     modified_at = models.DateTimeField("last saved", auto_now=True)
     # Bumped on every save: a form saved from an older version is a conflict, not an overwrite.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # PostgreSQL only: a database trigger keeps it up to date from the headline, standfirst and
+    # body, and a GIN index covers it (articles/search.py). Always empty on SQLite, which searches
+    # an FTS5 table instead.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -550,6 +592,11 @@ class Article(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "body_html", "version", "modified_at"}
+        if update_fields is None or "lead_image" in update_fields:
+            # Renditions are made here, once per new image, never on a reader's request.
+            images.refresh_renditions(self)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "lead_image_renditions"}
         super().save(*args, **kwargs)
         if record_revision:
             Revision.capture(self, actor)
@@ -742,6 +789,13 @@ class Article(models.Model):
         return self.mention_suggestions.filter(
             pk__in=[suggestion.pk for suggestion in suggestions]
         ).update(dismissed=True)
+
+    @property
+    def summary(self):
+        """For meta descriptions and sharing cards: the standfirst, or the body's first words."""
+        if self.standfirst:
+            return Truncator(self.standfirst).chars(300)
+        return Truncator(html.unescape(strip_tags(self.body_html))).words(40)
 
     @property
     def is_public(self):

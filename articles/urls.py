@@ -1,6 +1,23 @@
-from django.urls import path
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path, register_converter
 
-from . import views
+from . import feeds, sitemaps, views
+
+
+class UnicodeSlugConverter:
+    """A slug that may hold non-ASCII letters, as tag slugs do (``str`` would also let a NUL
+    byte through to the database, a server error on PostgreSQL)."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
 
 app_name = "articles"
 
@@ -11,7 +28,31 @@ urlpatterns = [
     path("preview/<int:pk>/", views.PreviewView.as_view(), name="preview"),
     path("corrections/", views.CorrectionListView.as_view(), name="correction_list"),
     path("tags/", views.TagListView.as_view(), name="tag_list"),
-    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
+    path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
+    path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person_detail"),
+    path("people/<slug:slug>/feed/", feeds.PersonFeed(), name="person_feed"),
+    path("feeds/latest/", feeds.LatestStoriesFeed(), name="latest_feed"),
+    path("feeds/latest/atom/", feeds.LatestStoriesAtomFeed(), name="latest_atom_feed"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps.SECTIONS, "sitemap_url_name": "articles:sitemap_section"},
+        name="sitemap",
+    ),
+    # Before the sections' pattern, which would take "news" for a section name.
+    path(
+        "sitemap-news.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.NEWS, "template_name": "sitemaps/news.xml"},
+        name="sitemap_news",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SECTIONS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
 ]

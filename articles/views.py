@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -14,25 +15,12 @@ from django_filters.views import FilterView
 
 from .filters import ArticleFilter
 from .models import Article, Byline, Correction, Mention, Person, Tag, TagRedirect
+from .pagination import PaginationMixin
 
 FRONT_PAGE_SIZE = 12
 
 
-class PaginationLinksMixin:
-    """Gives ``includes/pagination.html`` an elided page range and the filters to keep."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        page = context.get("page_obj")
-        if page is not None:
-            query = self.request.GET.copy()
-            query.pop("page", None)
-            context["query"] = query.urlencode()
-            context["page_range"] = page.paginator.get_elided_page_range(page.number)
-        return context
-
-
-class PublishedArticlesMixin(PaginationLinksMixin):
+class PublishedArticlesMixin(PaginationMixin):
     """Scopes a view to what readers may see, with what a story card needs, newest first."""
 
     paginate_by = settings.ARTICLES_PER_PAGE
@@ -52,6 +40,9 @@ class HomeView(PublishedArticlesMixin, ListView):
 class ArticleListView(PublishedArticlesMixin, FilterView):
     filterset_class = ArticleFilter
     template_name = "articles/article_filter.html"
+
+    def is_ranked(self):
+        return self.filterset.is_ranked
 
 
 class ArticleDetailView(DetailView):
@@ -74,6 +65,11 @@ class ArticleDetailView(DetailView):
             )
             response["X-Robots-Tag"] = "noindex"
             return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            related=Article.objects.published().related_to(self.object), **kwargs
+        )
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -98,12 +94,14 @@ class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
         return response
 
 
-class CorrectionListView(PaginationLinksMixin, ListView):
+class CorrectionListView(PaginationMixin, ListView):
     """Every published correction and clarification, newest first."""
 
     template_name = "articles/correction_list.html"
     context_object_name = "corrections"
     paginate_by = 50
+    paginator_class = Paginator
+    keyset = False
 
     def get_queryset(self):
         return (
@@ -148,10 +146,12 @@ class TagDetailView(PublishedArticlesMixin, ListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-class PersonListView(PaginationLinksMixin, ListView):
+class PersonListView(PaginationMixin, ListView):
     template_name = "articles/person_list.html"
     context_object_name = "people"
     paginate_by = 100
+    paginator_class = Paginator
+    keyset = False
 
     def get_queryset(self):
         return Person.objects.in_use().order_by("name")

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     # "taggit" is deliberately absent: our own Tag and TaggedArticle models replace its tables.
 ]
@@ -232,5 +233,10 @@ LOGIN_REDIRECT_URL = "admin:index"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", 15 * 60))
 
-# How many stories a list page shows.
+# How many stories a list page shows, and how many pages are numbered (their count is capped
+# there); older stories are reached page by page after that (articles/pagination.py).
 ARTICLES_PER_PAGE = 20
+ARTICLES_NUMBERED_PAGES = 10
+
+# The publication's name in feeds, the news sitemap and structured data.
+SITE_NAME = "Newsroom"

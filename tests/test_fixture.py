@@ -94,7 +94,9 @@ def test_reader_sees_the_provided_article_with_its_people_and_tags(client, provi
     response = client.get(provided_article.get_absolute_url())
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.count(HEADLINE) == 2  # the page title and the heading
+    head, body = content.split("<body>")
+    assert f"<title>{HEADLINE} · Newsroom</title>" in head
+    assert body.count(HEADLINE) == 1  # the heading; the head repeats it for sharing cards
     assert "Opinion" in content
     assert 'class="byline"' not in content
     for slug in ["russia", "syria", "us"]:

@@ -329,15 +329,18 @@ def test_tag_and_person_pages_use_the_same_few_queries_whatever_the_number_of_ar
     assert response.status_code == 200
 
 
-def test_article_page_uses_five_queries_whatever_its_tags_people_and_corrections(
+def test_article_page_uses_six_queries_whatever_its_tags_people_corrections_and_related(
     client, django_assert_num_queries
 ):
     article = _story_with_everything(0)
     for _ in range(5):
         MentionFactory(article=article, person=PersonFactory())
+    for number in range(1, 10):
+        _story_with_everything(number)  # related through the shared tag
     ArticleFactory.create_batch(10)
     for kind in ["correction", "clarification", "update"]:
         article.corrections.create(kind=kind, note=f"A {kind}.")
-    with django_assert_num_queries(5):
+    # The article, its tags, bylines, mentions and corrections, and the related stories.
+    with django_assert_num_queries(6):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200

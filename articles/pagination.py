@@ -1,0 +1,189 @@
+"""Pagination that stays cheap however many stories there are.
+
+The first pages are numbered: the count behind them is capped (``COUNT`` over at most
+``ARTICLES_NUMBERED_PAGES`` pages' worth of rows) and their offsets are small. Past the last
+numbered page, "Older stories" follows a keyset cursor (``?before=<time>-<id>`` of the last
+story shown): each such page is one indexed range read of ``page size + 1`` rows, as cheap on
+page 5,000 as on page 2, and no page ever counts the whole table.
+
+Search results are in order of relevance, which has no cursor: they stop at the last numbered
+page and say so.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.utils.functional import cached_property
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR = re.compile(r"^(-?\d{1,18})-(\d{1,18})$")
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``ARTICLES_NUMBERED_PAGES`` pages of rows."""
+
+    @cached_property
+    def _capped_count(self):
+        limit = self.per_page * settings.ARTICLES_NUMBERED_PAGES
+        object_list = self.object_list
+        if hasattr(object_list, "count") and not isinstance(object_list, list):
+            counted = object_list[: limit + 1].count()
+        else:
+            counted = len(object_list[: limit + 1])
+        return min(counted, limit), counted > limit
+
+    @property
+    def count(self):
+        return self._capped_count[0]
+
+    @property
+    def is_capped(self):
+        """True when there are more stories than the numbered pages hold."""
+        return self._capped_count[1]
+
+
+class KeysetPage:
+    """A page after the numbered ones: no number and no count, just its stories and whether
+    there are older (``next_cursor``) or newer (``previous_cursor``) ones."""
+
+    number = None
+    paginator = None
+
+    def __init__(self, object_list, next_cursor, previous_cursor):
+        self.object_list = object_list
+        self.next_cursor = next_cursor
+        self.previous_cursor = previous_cursor
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __getitem__(self, index):
+        return self.object_list[index]
+
+    def has_next(self):
+        return self.next_cursor is not None
+
+    def has_previous(self):
+        return self.previous_cursor is not None
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+
+def cursor_for(article):
+    microseconds = (article.published_at - EPOCH) // timedelta(microseconds=1)
+    return f"{microseconds}-{article.pk}"
+
+
+def parse_cursor(value):
+    """``(published_at, pk)`` from a cursor; a 404 for anything that is not one."""
+    match = CURSOR.match(value or "")
+    if not match:
+        raise Http404("Not a page of stories.")
+    try:
+        published_at = EPOCH + timedelta(microseconds=int(match[1]))
+    except OverflowError:
+        raise Http404("Not a page of stories.") from None
+    return published_at, int(match[2])
+
+
+def keyset_page(queryset, size, before=None, after=None):
+    """The ``size`` stories just older than ``before`` or just newer than ``after``, from a
+    queryset ordered newest first by ``(published_at, pk)``."""
+    if before is not None:
+        moment, pk = parse_cursor(before)
+        older = Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk)
+        rows = list(queryset.filter(older)[: size + 1])
+        stories = rows[:size]
+        next_cursor = cursor_for(stories[-1]) if len(rows) > size else None
+        previous_cursor = cursor_for(stories[0]) if stories else None
+    else:
+        moment, pk = parse_cursor(after)
+        newer = Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=pk)
+        rows = list(queryset.filter(newer).reverse()[: size + 1])
+        stories = rows[:size][::-1]
+        previous_cursor = cursor_for(stories[0]) if len(rows) > size else None
+        next_cursor = cursor_for(stories[-1]) if stories else None
+    if not stories:
+        raise Http404("No stories on this page.")
+    return KeysetPage(stories, next_cursor, previous_cursor)
+
+
+class PaginationMixin:
+    """For list views: numbered pages first, then keyset pages; and the links for
+    ``includes/pagination.html``, which keep the current filters.
+
+    A view whose queryset is not newest first (search results) sets ``is_ranked``: it gets the
+    numbered pages only.
+    """
+
+    paginator_class = CappedPaginator
+    cursor_parameters = ("before", "after")
+    # False for lists that are not stories newest first (people): plain numbered pages.
+    keyset = True
+
+    def is_ranked(self):
+        return False
+
+    def paginate_queryset(self, queryset, page_size):
+        before, after = (self.request.GET.get(name) for name in self.cursor_parameters)
+        if not self.keyset or (before is None and after is None):
+            return super().paginate_queryset(queryset, page_size)
+        if self.is_ranked():
+            raise Http404("Search results have numbered pages only.")
+        page = keyset_page(queryset, page_size, before=before, after=after)
+        return None, page, page.object_list, True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context.get("page_obj")
+        if page is not None:
+            context["pagination"] = self.pagination_links(page)
+        return context
+
+    def pagination_links(self, page):
+        query = self.request.GET.copy()
+        for name in ("page", *self.cursor_parameters):
+            query.pop(name, None)
+
+        def url(**params):
+            link = query.copy()
+            for name, value in params.items():
+                link[name] = value
+            return f"?{link.urlencode()}" if link else "?"
+
+        if page.number is None:
+            return {
+                "newest": url(),
+                "previous": url(after=page.previous_cursor) if page.has_previous() else None,
+                "next": url(before=page.next_cursor) if page.has_next() else None,
+                "pages": [],
+            }
+        paginator = page.paginator
+        pages = []
+        for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+            if number == paginator.ELLIPSIS:
+                pages.append({"ellipsis": True})
+            else:
+                pages.append(
+                    {"number": number, "url": url(page=number), "current": number == page.number}
+                )
+        next_url = None
+        if page.has_next():
+            next_url = url(page=page.next_page_number())
+        elif getattr(paginator, "is_capped", False) and not self.is_ranked() and len(page):
+            next_url = url(before=cursor_for(page[len(page) - 1]))
+        return {
+            "newest": None,
+            "previous": url(page=page.previous_page_number()) if page.has_previous() else None,
+            "next": next_url,
+            "pages": pages if len(pages) > 1 else [],
+            "more_than": paginator.count if getattr(paginator, "is_capped", False) else None,
+        }

@@ -1,0 +1,146 @@
+"""Full-text search over articles: PostgreSQL's own where we run on it, SQLite's FTS5 otherwise.
+
+Both index the headline, the standfirst and the body, with the headline counting most, and both
+stem English words ("elections" finds "election"). The index is kept up to date by the database
+itself (triggers), so bulk changes and fixtures are covered and nothing runs on a reader's
+request but the query.
+
+- PostgreSQL: ``Article.search_vector`` (a ``tsvector``) is filled by a trigger and covered by a
+  GIN index; queries use ``websearch_to_tsquery`` (quotes, ``or`` and ``-word`` work as on web
+  search engines and no input is a syntax error) and ``ts_rank`` for the order.
+- SQLite: an FTS5 table, ``articles_article_search``, that keeps its own copy of the text, fed by
+  triggers; each word of the query must match (``bm25`` orders them). SQLite rebuilds a table to
+  alter it, which drops its triggers, so ``install_sqlite_index`` runs after every ``migrate``
+  and rebuilds the index when it finds a trigger missing.
+- Any other database: every word must appear in the headline, standfirst or body
+  (case-insensitive), newest first. Slower, and documented as a fallback only.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connections
+from django.db.models import F, FloatField, Q
+from django.db.models.expressions import RawSQL
+
+# The language of the stories: stemming and stop words follow it.
+POSTGRES_CONFIG = "english"
+MAX_WORDS = 16
+WORD = re.compile(r"\w+")
+
+SQLITE_TABLE = "articles_article_search"
+SQLITE_TRIGGERS = {
+    f"{SQLITE_TABLE}_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_insert AFTER INSERT ON articles_article
+        BEGIN
+            INSERT INTO {SQLITE_TABLE}(rowid, headline, standfirst, body)
+            VALUES (new.id, new.headline, new.standfirst, new.body);
+        END""",
+    f"{SQLITE_TABLE}_update": f"""
+        CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_update
+        AFTER UPDATE OF id, headline, standfirst, body ON articles_article
+        BEGIN
+            DELETE FROM {SQLITE_TABLE} WHERE rowid = old.id;
+            INSERT INTO {SQLITE_TABLE}(rowid, headline, standfirst, body)
+            VALUES (new.id, new.headline, new.standfirst, new.body);
+        END""",
+    f"{SQLITE_TABLE}_delete": f"""
+        CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_delete AFTER DELETE ON articles_article
+        BEGIN
+            DELETE FROM {SQLITE_TABLE} WHERE rowid = old.id;
+        END""",
+}
+
+
+def search(queryset, text):
+    """``queryset`` narrowed to the stories matching ``text``, best first, with a ``rank``."""
+    text = clean_query(text)
+    words = WORD.findall(text)[:MAX_WORDS]
+    if not words:
+        return queryset.none()
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=POSTGRES_CONFIG)
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-published_at", "-pk")
+        )
+    if vendor == "sqlite":
+        # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.
+        match = " ".join(f'"{word}"' for word in words)
+        matching = f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"
+        # bm25 is lower for better matches; the weights favour the headline, then standfirst.
+        rank = (
+            f"SELECT -bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) FROM {SQLITE_TABLE} "
+            f'WHERE {SQLITE_TABLE} MATCH %s AND rowid = "articles_article"."id"'
+        )
+        return (
+            queryset.filter(pk__in=RawSQL(matching, [match]))
+            .annotate(rank=RawSQL(rank, [match], output_field=FloatField()))
+            .order_by("-rank", "-published_at", "-pk")
+        )
+    for word in words:
+        queryset = queryset.filter(
+            Q(headline__icontains=word) | Q(standfirst__icontains=word) | Q(body__icontains=word)
+        )
+    return queryset.order_by("-published_at", "-pk")
+
+
+def clean_query(text):
+    return strip_control_characters(text or "").strip()
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(text):
+    """``text`` without NUL bytes and other control characters. PostgreSQL refuses NUL in a
+    string (a server error, not "no results") and HTML and XML cannot hold them."""
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+def install_sqlite_index(connection):
+    """Create the FTS5 table and its triggers if they are missing; refill the index when a
+    trigger was missing, since the table may have changed while nothing kept it up to date.
+    Idempotent and cheap when everything is in place."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
+            list(SQLITE_TRIGGERS),
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        if present == set(SQLITE_TRIGGERS):
+            return
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
+            "headline, standfirst, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        for sql in SQLITE_TRIGGERS.values():
+            cursor.execute(sql)
+        cursor.execute(f"DELETE FROM {SQLITE_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {SQLITE_TABLE}(rowid, headline, standfirst, body) "
+            "SELECT id, headline, standfirst, body FROM articles_article"
+        )
+
+
+def uninstall_sqlite_index(connection):
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_TABLE}")
+
+
+def install_after_migrate(sender, using, **kwargs):
+    """post_migrate: put the SQLite index's triggers back if a table rebuild dropped them."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    # Only where the search migration made the index (not after migrating back before it).
+    if SQLITE_TABLE in connection.introspection.table_names():
+        install_sqlite_index(connection)

@@ -1,0 +1,87 @@
+"""What search engines are given: sitemaps and robots.txt.
+
+``/sitemap.xml`` is an index of sections (articles, tags, people), each split into pages of at
+most ``limit`` URLs as the protocol wants; ``/sitemap-news.xml`` lists the stories of the last two
+days in the Google News format. All start from ``Article.objects.published()`` (tags and people
+through their ``in_use()``) and lean on ``get_absolute_url()``.
+"""
+
+from datetime import timedelta
+
+from django.contrib.sitemaps import Sitemap
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import iri_to_uri
+from django.views.decorators.http import require_GET
+
+from .models import Article, Person, Tag
+
+
+class IriSitemap(Sitemap):
+    def location(self, item):
+        # Tag slugs may hold non-ASCII letters; a sitemap's <loc> must be a URI.
+        return iri_to_uri(item.get_absolute_url())
+
+
+class ArticleSitemap(IriSitemap):
+    limit = 10_000
+
+    def items(self):
+        return (
+            Article.objects.published().newest_first().only("slug", "published_at", "modified_at")
+        )
+
+    def lastmod(self, article):
+        # Any saved change to the page (``modified_at``), or its publication if later: a
+        # scheduled story was last saved before it went public, and changed for readers then.
+        return max(article.modified_at, article.published_at)
+
+
+class TagSitemap(IriSitemap):
+    limit = 10_000
+
+    def items(self):
+        return Tag.objects.in_use().order_by("name").only("slug")
+
+
+class PersonSitemap(IriSitemap):
+    limit = 10_000
+
+    def items(self):
+        return Person.objects.in_use().order_by("name").only("slug")
+
+
+class NewsSitemap(IriSitemap):
+    """Stories published in the last two days; Google News reads at most 1,000."""
+
+    limit = 1_000
+    window = timedelta(days=2)
+
+    def items(self):
+        since = timezone.now() - self.window
+        return (
+            Article.objects.published()
+            .filter(published_at__gte=since)
+            .newest_first()
+            .only("slug", "headline", "published_at")[: self.limit]
+        )
+
+
+SECTIONS = {"articles": ArticleSitemap, "tags": TagSitemap, "people": PersonSitemap}
+NEWS = {"news": NewsSitemap}
+
+
+@require_GET
+def robots_txt(request):
+    """Names the sitemaps. Filtered and searched lists are endless combinations of one set of
+    stories: crawlers are asked to leave them and use the sitemaps instead."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('articles:article_list')}?",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap_news'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

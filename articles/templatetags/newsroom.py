@@ -1,0 +1,136 @@
+"""Template tags for what readers, browsers, feed readers and search engines are given:
+responsive pictures, absolute URLs, structured data and XML-safe text."""
+
+import json
+from datetime import UTC
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .. import images
+from ..feeds import xml_safe as strip_xml_unsafe
+from ..models import Article
+
+register = template.Library()
+
+# As Django's json_script: inside <script>, these three would let text end the element.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def site_name():
+    return settings.SITE_NAME
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    """``path`` as an absolute URL on the host the reader asked for."""
+    return context["request"].build_absolute_uri(path)
+
+
+@register.filter
+def iso_datetime(value):
+    """A moment as HTML's ``datetime`` attribute and ISO 8601 take it: UTC, whole seconds
+    (Django's "c" format writes microseconds, which HTML's time element refuses)."""
+    if not value:
+        return ""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+@register.filter
+def xml_safe(value):
+    """Drops characters XML 1.0 cannot hold (control characters): for sitemaps."""
+    return strip_xml_unsafe(str(value))
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(article, sizes, lazy=True, css_class=""):
+    """The lead image as ``<picture>``: WebP for browsers that take it, JPEG otherwise, in
+    several widths, with its size set so the page does not shift while it loads. ``lazy`` for
+    images below the fold (not an article's own lead image)."""
+    return {
+        "image": images.picture(article),
+        "sizes": sizes,
+        "lazy": lazy,
+        "css_class": css_class,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, article):
+    """The image for sharing cards and feeds, with an absolute URL; None without one."""
+    image = images.share_image(article)
+    if image is not None:
+        image["url"] = context["request"].build_absolute_uri(image["url"])
+    return image
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article):
+    """schema.org ``NewsArticle`` (``OpinionNewsArticle`` for opinion) as JSON-LD, escaped so
+    no text in it can close the script element."""
+    data = structured_data(article, context["request"])
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+        JSON_SCRIPT_ESCAPES
+    )
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+def structured_data(article, request):
+    absolute = request.build_absolute_uri
+    url = absolute(article.get_absolute_url())
+    home = absolute("/")
+    data = {
+        "@context": "https://schema.org",
+        "@type": "OpinionNewsArticle" if article.kind == Article.Kind.OPINION else "NewsArticle",
+        "@id": url,
+        "url": url,
+        "mainEntityOfPage": url,
+        "headline": article.headline,
+        "description": article.standfirst,
+        "articleSection": article.get_kind_display(),
+        "inLanguage": "en",
+        "datePublished": iso_datetime(article.published_at),
+        "dateModified": iso_datetime(max(article.updated_at, article.published_at)),
+        "isAccessibleForFree": True,
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "name": settings.SITE_NAME,
+            "url": home,
+            "logo": {"@type": "ImageObject", "url": absolute(static("img/favicon.svg"))},
+        },
+        "keywords": [tag.name for tag in article.tags.all()],
+    }
+    # No byline, no author: the newsroom does not invent one.
+    authors = [
+        {"@type": "Person", "name": b.person.name, "url": absolute(b.person.get_absolute_url())}
+        for b in article.bylines.all()
+    ]
+    if authors:
+        data["author"] = authors
+    mentions = [
+        {
+            "@type": "Person",
+            "name": m.person.name,
+            "url": absolute(m.person.get_absolute_url()),
+            **({"description": m.role} if m.role else {}),
+        }
+        for m in article.mentions.all()
+    ]
+    if mentions:
+        data["mentions"] = mentions
+    image = images.share_image(article)
+    if image is not None:
+        data["image"] = [
+            {
+                "@type": "ImageObject",
+                "url": absolute(image["url"]),
+                "width": image["width"],
+                "height": image["height"],
+            }
+        ]
+    return data

@@ -1,0 +1,169 @@
+"""Feeds, read the way feed readers read them (feedparser)."""
+
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    MentionFactory,
+    PersonFactory,
+    TagFactory,
+    jpeg_file,
+)
+
+pytestmark = pytest.mark.django_db
+
+LATEST_FEEDS = ["articles:latest_feed", "articles:latest_atom_feed"]
+
+
+def parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    return response, feed
+
+
+@pytest.fixture
+def story():
+    article = ArticleFactory(
+        headline="Talks resume in Geneva",
+        slug="talks-resume-in-geneva",
+        standfirst="Delegates return after a week.",
+        lead_image=jpeg_file(size=(1600, 900)),
+        lead_image_alt="Delegates at a table",
+        tags=["Diplomacy", "Russia"],
+        published_at=timezone.now() - timedelta(hours=2),
+    )
+    BylineFactory(article=article, person=PersonFactory(name="Ann Writer"), position=0)
+    BylineFactory(article=article, person=PersonFactory(name="Bo Snapper"), position=1)
+    return article
+
+
+@pytest.mark.parametrize("url_name", LATEST_FEEDS)
+def test_latest_feeds_carry_authors_tags_dates_summary_and_the_lead_image(client, story, url_name):
+    older = ArticleFactory(headline="Older story", published_at=timezone.now() - timedelta(days=1))
+    _, feed = parse(client, reverse(url_name))
+    assert [entry.title for entry in feed.entries] == [story.headline, older.headline]
+    entry = feed.entries[0]
+    assert entry.link == "http://testserver" + story.get_absolute_url()
+    assert [author["name"] for author in entry.authors] == ["Ann Writer", "Bo Snapper"]
+    assert sorted(tag.term for tag in entry.tags) == ["Diplomacy", "Russia"]
+    assert entry.summary == "Delegates return after a week."
+    published = entry.published_parsed
+    assert published[:5] == story.published_at.utctimetuple()[:5]
+    [enclosure] = entry.enclosures
+    assert enclosure.type == "image/jpeg"
+    assert enclosure.href.startswith("http://testserver/media/renditions/")
+    assert "?" not in enclosure.href
+    # The length is the true size of the file it points to.
+    name = enclosure.href.removeprefix("http://testserver/media/")
+    assert int(enclosure.length) == default_storage.size(name) > 0
+    assert "enclosures" not in feed.entries[1] or not feed.entries[1].enclosures
+
+
+def test_atom_feed_has_an_author_even_for_a_story_without_byline(client):
+    ArticleFactory(headline="No byline here")
+    _, feed = parse(client, reverse("articles:latest_atom_feed"))
+    assert feed.version == "atom10"
+    assert feed.feed.author == "Newsroom"
+    assert feed.entries[0].updated_parsed
+
+
+@pytest.mark.parametrize("url_name", LATEST_FEEDS)
+def test_feeds_stay_well_formed_with_control_characters_and_markup_in_any_text(client, url_name):
+    author = PersonFactory(name="Ann\x07 Writer")
+    article = ArticleFactory(
+        headline="Vertical\x0btab, escape\x1b and <script>alert(1)</script> & co",
+        standfirst="Form\x0cfeed <b>bold</b>",
+        tags=["Bell\x07tag"],
+    )
+    BylineFactory(article=article, person=author)
+    response, feed = parse(client, reverse(url_name))
+    entry = feed.entries[0]
+    assert "Verticaltab, escape and" in entry.title
+    assert "<script>" not in response.content.decode()
+    assert [tag.term for tag in entry.tags] == ["Belltag"]
+    assert entry.authors[0]["name"] == "Ann Writer"
+    # The standfirst is text, not markup: readers show the tags as typed.
+    assert "&lt;b&gt;bold" in entry.summary
+
+
+def test_tag_feed_lists_only_that_tags_public_stories(client, story):
+    ArticleFactory(headline="Weather story", tags=["Weather"])
+    ArticleFactory(headline="Draft on diplomacy", tags=["Diplomacy"], status=Article.Status.DRAFT)
+    _, feed = parse(client, reverse("articles:tag_feed", args=["diplomacy"]))
+    assert [entry.title for entry in feed.entries] == [story.headline]
+    assert "Diplomacy" in feed.feed.title
+    assert feed.feed.link == "http://testserver" + reverse(
+        "articles:tag_detail", args=["diplomacy"]
+    )
+
+
+def test_tag_feed_works_for_a_tag_with_a_non_ascii_slug(client):
+    tag = TagFactory(name="Café", slug="café")
+    ArticleFactory(headline="Coffee story", tags=[tag])
+    _, feed = parse(client, reverse("articles:tag_feed", args=["café"]))
+    assert [entry.title for entry in feed.entries] == ["Coffee story"]
+
+
+def test_person_feed_lists_stories_by_and_about_them(client):
+    person = PersonFactory(name="Dana Both", slug="dana-both")
+    written = ArticleFactory(headline="Written by Dana")
+    BylineFactory(article=written, person=person)
+    about = ArticleFactory(headline="About Dana", published_at=timezone.now() - timedelta(days=1))
+    MentionFactory(article=about, person=person)
+    ArticleFactory(headline="Nothing to do with Dana")
+    _, feed = parse(client, reverse("articles:person_feed", args=["dana-both"]))
+    assert [entry.title for entry in feed.entries] == ["Written by Dana", "About Dana"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("articles:tag_feed", args=["no-such-tag"]),
+        reverse("articles:person_feed", args=["no-such-person"]),
+        "/tags/%00/feed/",
+        "/tags/%00/",
+    ],
+)
+def test_feed_of_an_unknown_tag_or_person_is_a_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_feed_of_a_tag_or_person_with_only_hidden_stories_is_a_404(client):
+    person = PersonFactory(slug="hidden-person")
+    hidden = ArticleFactory(tags=["Hidden topic"], status=Article.Status.WITHDRAWN)
+    MentionFactory(article=hidden, person=person)
+    assert client.get(reverse("articles:tag_feed", args=["hidden-topic"])).status_code == 404
+    assert client.get(reverse("articles:person_feed", args=["hidden-person"])).status_code == 404
+
+
+def test_pages_announce_their_feeds_in_the_head(client, story):
+    person = story.bylines.first().person
+    expectations = {
+        reverse("articles:home"): [reverse("articles:latest_feed")],
+        story.get_absolute_url(): [reverse("articles:latest_atom_feed")],
+        reverse("articles:tag_detail", args=["diplomacy"]): [
+            reverse("articles:tag_feed", args=["diplomacy"])
+        ],
+        person.get_absolute_url(): [reverse("articles:person_feed", args=[person.slug])],
+    }
+    for page, feeds in expectations.items():
+        head = client.get(page).content.decode().split("</head>")[0]
+        for feed in feeds:
+            assert 'rel="alternate" type="application/' in head
+            assert f'href="{feed}"' in head, (page, feed)
+
+
+def test_a_story_without_standfirst_is_summed_up_by_the_start_of_its_body(client):
+    ArticleFactory(standfirst="", body="The **talks** resumed & went on.\n\nMore.")
+    _, feed = parse(client, reverse("articles:latest_feed"))
+    assert feed.entries[0].summary == "The talks resumed &amp; went on. More."

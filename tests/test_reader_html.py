@@ -1,0 +1,281 @@
+"""Every public page type is valid HTML (the Nu HTML Checker) and passes axe-core in a real
+browser (Debian's Chromium through Playwright), on a narrow phone and a wide screen.
+
+The checkers come from `tools/` (`npm ci`, run by `make install-dev` and CI). A missing checker
+or browser fails these tests: it is never a reason to skip them.
+"""
+
+import json
+import shutil
+import subprocess
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    MentionFactory,
+    PersonFactory,
+    TagFactory,
+    jpeg_file,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU_JAR = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The live server starts whitenoise before the tests' static settings apply; it then warns that
+# the production static folder is missing. Static files come from the finders here.
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def build_site():
+    """One of each thing a reader can meet, and enough stories for numbered and older pages
+    (with ``ARTICLES_NUMBERED_PAGES = 2``)."""
+    now = timezone.now()
+    diplomacy = TagFactory(name="Diplomacy", slug="diplomacy")
+    author = PersonFactory(name="Ann Writer", slug="ann-writer", description="Reporter")
+    subject = PersonFactory(
+        name="Sergey Lavrov", slug="sergey-lavrov", description="Foreign minister", bio="Bio."
+    )
+    lead = ArticleFactory(
+        headline="Talks resume in Geneva",
+        slug="talks-resume-in-geneva",
+        standfirst="Delegates return after a week.",
+        body="The *talks* resumed.\n\n## What next\n\n> A quote.\n\nMore [text](https://example.com).",
+        lead_image=jpeg_file(size=(1400, 800)),
+        lead_image_alt="Delegates at a table",
+        lead_image_caption="The delegates on Monday",
+        lead_image_credit="Agency",
+        tags=[diplomacy, "Russia"],
+        published_at=now - timedelta(minutes=5),
+    )
+    BylineFactory(article=lead, person=author, role="reporting")
+    MentionFactory(article=lead, person=subject, role="Russian Foreign Minister")
+    opinion = ArticleFactory(
+        headline="Why the talks matter",
+        slug="why-the-talks-matter",
+        kind=Article.Kind.OPINION,
+        standfirst="",
+        tags=[diplomacy],
+        published_at=now - timedelta(minutes=10),
+    )
+    MentionFactory(article=opinion, person=subject)
+    for number in range(45):
+        related = ArticleFactory(
+            headline=f"Earlier story {number}",
+            published_at=now - timedelta(hours=number + 1),
+            tags=[diplomacy],
+            lead_image=jpeg_file(size=(800, 450)) if number < 3 else "",
+            lead_image_alt="A picture" if number < 3 else "",
+        )
+        BylineFactory(article=related, person=author)
+    lead.corrections.create(kind="correction", note="An earlier version misspelt a name.")
+    withdrawn = ArticleFactory(
+        headline="A withdrawn story",
+        status=Article.Status.WITHDRAWN,
+        withdrawn_at=now,
+        withdrawal_note="This story was withdrawn because it was wrong.",
+    )
+    return {
+        "article": lead,
+        "opinion": opinion,
+        "tag": diplomacy,
+        "person": subject,
+        "withdrawn": withdrawn,
+    }
+
+
+STATUS = {"not-found": 404, "withdrawn": 410}
+
+
+def page_urls(site):
+    list_url = reverse("articles:article_list")
+    pages = {
+        "home": reverse("articles:home"),
+        "list": list_url,
+        "list-page-2": list_url + "?tag=diplomacy&page=2",
+        "list-search": list_url + "?q=talks",
+        "list-empty": list_url + "?q=nothingmatchesthis",
+        "list-errors": list_url + "?date_from=2015-13-45&tag=nope&person=nobody&q=%00",
+        "article": site["article"].get_absolute_url(),
+        "article-opinion": site["opinion"].get_absolute_url(),
+        "tag-index": reverse("articles:tag_list"),
+        "tag": site["tag"].get_absolute_url(),
+        "people-index": reverse("articles:person_list"),
+        "person": site["person"].get_absolute_url(),
+        "corrections": reverse("articles:correction_list"),
+        "withdrawn": site["withdrawn"].get_absolute_url(),
+        "not-found": "/no-such-page/",
+    }
+    return pages
+
+
+def older_stories_url(client, url):
+    """The "Older stories" link past the last numbered page: a keyset page."""
+    response = client.get(url + "?page=2")
+    next_url = response.context["pagination"]["next"]
+    assert "before=" in next_url
+    return url + next_url
+
+
+@pytest.fixture
+def two_numbered_pages(settings):
+    settings.ARTICLES_NUMBERED_PAGES = 2
+
+
+@pytest.mark.django_db
+def test_every_public_page_type_is_valid_html(client, tmp_path, two_numbered_pages):
+    if not VNU_JAR.exists() or shutil.which("java") is None:
+        pytest.fail(f"The Nu HTML Checker needs java and {VNU_JAR}: run `make install-dev`.")
+    site = build_site()
+    pages = page_urls(site)
+    pages["list-older"] = older_stories_url(client, reverse("articles:article_list"))
+    pages["tag-older"] = older_stories_url(client, site["tag"].get_absolute_url())
+    files = []
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == STATUS.get(name, 200), name
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files.append(str(path))
+    stylesheet = ROOT / "static" / "css" / "site.css"
+    result = subprocess.run(
+        [
+            *["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", "--also-check-css"],
+            *files,
+            str(stylesheet),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    errors = [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']} {m.get('extract', '')}"
+        for m in report["messages"]
+        if m["type"] in {"error", "non-document-error"}
+    ]
+    assert errors == [], "\n".join(errors)
+    assert len(files) == len(pages)
+
+
+@pytest.fixture
+def open_browser(monkeypatch):
+    """Starts Chromium when called: after the test has made its data. While Playwright's sync
+    API runs, its event loop makes Django's ORM open a second, separate connection for this
+    thread (and refuse to run without DJANGO_ALLOW_ASYNC_UNSAFE); keeping database work outside
+    the browser session keeps it on the test's own connection."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"No browser at {CHROMIUM}: `apt-get install chromium` (CI does).")
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core is missing at {AXE_JS}: run `make install-dev`.")
+
+    @contextmanager
+    def chromium():
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return chromium
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_public_page_type_has_no_axe_violations_on_a_phone_and_a_wide_screen(
+    live_server, open_browser, two_numbered_pages
+):
+    site = build_site()
+    pages = page_urls(site)
+    problems = {}
+    with open_browser() as browser:
+        for width, height in [(320, 640), (1280, 900)]:
+            # The site's CSP allows no inline script; axe is injected as one, for the test only.
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, bypass_csp=True
+            )
+            page = context.new_page()
+            for name, url in pages.items():
+                response = page.goto(live_server.url + url)
+                assert response.status == STATUS.get(name, 200), name
+                violations = axe_violations(page)
+                if violations:
+                    problems[f"{name} at {width}px"] = violations
+            # Nothing is wider than a phone's screen.
+            page.goto(live_server.url + site["article"].get_absolute_url())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            context.close()
+    assert problems == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_user_can_skip_to_the_content_and_sees_where_the_focus_is(
+    live_server, open_browser
+):
+    ArticleFactory(headline="A story")
+    with open_browser() as browser:
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(live_server.url + reverse("articles:home"))
+        page.keyboard.press("Tab")
+        skip = page.locator(".skip-link")
+        assert skip.evaluate("element => element === document.activeElement")
+        box = skip.bounding_box()
+        assert box is not None and box["y"] >= 0  # moved into view when focused
+        outline = skip.evaluate("element => getComputedStyle(element).outlineStyle")
+        assert outline != "none"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_browser_loads_the_lead_image_as_webp_at_a_width_that_fits_the_screen(
+    live_server, open_browser
+):
+    article = ArticleFactory(
+        lead_image=jpeg_file(size=(1600, 900)), lead_image_alt="A picture", standfirst="S."
+    )
+    with open_browser() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+        page.goto(live_server.url + article.get_absolute_url())
+        image = page.locator(".article__image img")
+        image.evaluate("img => img.decode()")
+        current = image.evaluate("img => img.currentSrc")
+        assert current.endswith(".webp")
+        assert "-320w." in current or "-640w." in current  # not the 1600 px one on a phone
+        assert image.get_attribute("loading") is None  # the lead image is not lazy

@@ -1,0 +1,131 @@
+"""Paging through long lists: numbered first pages with a capped count, then "older stories"
+pages that cost the same however deep they go."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import ArticleFactory, BylineFactory, PersonFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("articles:article_list")
+
+
+@pytest.fixture
+def many_stories(settings):
+    """65 stories an hour apart, newest first "Story 00"; pages of 20, two of them numbered."""
+    settings.ARTICLES_NUMBERED_PAGES = 2
+    now = timezone.now()
+    tag = TagFactory(name="Economy", slug="economy")
+    for number in range(65):
+        ArticleFactory(
+            headline=f"Story {number:02d}",
+            published_at=now - timedelta(hours=number + 1),
+            tags=[tag],
+        )
+    return tag
+
+
+def headlines(response):
+    return [article.headline for article in response.context["page_obj"]]
+
+
+def test_numbered_pages_stop_at_the_cap_and_older_stories_continue_from_there(client, many_stories):
+    first = client.get(LIST)
+    assert "More than 40 stories" in first.content.decode()
+    assert [page["number"] for page in first.context["pagination"]["pages"]] == [1, 2]
+    second = client.get(LIST, {"page": 2})
+    assert headlines(second)[-1] == "Story 39"
+    older_link = second.context["pagination"]["next"]
+    assert "before=" in older_link
+
+    seen = headlines(first) + headlines(second)
+    page = client.get(LIST + older_link)
+    while True:
+        assert page.status_code == 200
+        seen += headlines(page)
+        next_link = page.context["pagination"]["next"]
+        if next_link is None:
+            break
+        page = client.get(LIST + next_link)
+    assert seen == [f"Story {number:02d}" for number in range(65)]
+    assert client.get(LIST, {"page": 3}).status_code == 404
+
+
+def test_newer_stories_link_walks_back_the_way_it_came(client, many_stories):
+    second = client.get(LIST, {"page": 2})
+    third = client.get(LIST + second.context["pagination"]["next"])
+    fourth = client.get(LIST + third.context["pagination"]["next"])
+    back = client.get(LIST + fourth.context["pagination"]["previous"])
+    assert headlines(back) == headlines(third)
+    assert back.context["pagination"]["newest"] == "?"
+    assert "Newest stories" in back.content.decode()
+
+
+def test_older_stories_pages_keep_the_filters(client, many_stories):
+    ArticleFactory(headline="Not economy")
+    second = client.get(LIST, {"tag": "economy", "page": 2})
+    older_link = second.context["pagination"]["next"]
+    assert older_link.startswith("?tag=economy&before=")
+    older = client.get(LIST + older_link)
+    assert "Not economy" not in headlines(older)
+    assert f'href="{older.context["pagination"]["next"].replace("&", "&amp;")}"' in (
+        older.content.decode()
+    )
+
+
+def test_tag_pages_page_the_same_way(client, many_stories):
+    tag_url = many_stories.get_absolute_url()
+    second = client.get(tag_url, {"page": 2})
+    older = client.get(tag_url + second.context["pagination"]["next"])
+    assert headlines(older)[0] == "Story 40"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["", "abc", "1-", "-1", "999999999999999999-1", "1-99999999999999999999", "1-1%00", "%00"],
+)
+def test_a_cursor_that_is_not_one_is_a_404(client, many_stories, cursor):
+    assert client.get(LIST + f"?before={cursor}").status_code == 404
+    assert client.get(LIST + f"?after={cursor}").status_code == 404
+
+
+def test_a_cursor_past_the_oldest_story_is_a_404(client, many_stories):
+    assert client.get(LIST, {"before": "0-1"}).status_code == 404
+
+
+def test_a_deep_older_stories_page_costs_the_same_few_queries_as_the_first(
+    client, django_assert_num_queries, many_stories
+):
+    second = client.get(LIST, {"page": 2})
+    older = second.context["pagination"]["next"]
+    # Filter choices, the page of stories, their tags and bylines: no count.
+    with django_assert_num_queries(4):
+        client.get(LIST + older)
+    for number in range(65, 165):
+        story = ArticleFactory(published_at=timezone.now() - timedelta(days=10, hours=number))
+        BylineFactory(article=story, person=PersonFactory())
+    page = client.get(LIST + older)
+    for _ in range(4):
+        page = client.get(LIST + page.context["pagination"]["next"])
+    with django_assert_num_queries(4):
+        deep = client.get(LIST + page.context["pagination"]["next"])
+    assert deep.status_code == 200 and len(deep.context["page_obj"]) == 20
+
+
+def test_the_count_is_exact_below_the_cap(client, settings):
+    settings.ARTICLES_NUMBERED_PAGES = 10
+    ArticleFactory.create_batch(3)
+    ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    assert "3 stories" in client.get(LIST).content.decode()
+
+
+def test_empty_site_shows_an_empty_state_not_an_error(client):
+    for url in [reverse("articles:home"), LIST, reverse("articles:tag_list")]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert 'class="empty"' in response.content.decode()

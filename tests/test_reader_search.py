@@ -1,0 +1,200 @@
+"""Searching the stories with ``q``: the same behaviour on PostgreSQL (full-text search) and on
+SQLite (FTS5)."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+
+from articles.models import Article
+from articles.search import SQLITE_TRIGGERS, install_after_migrate
+from tests.factories import ArticleFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("articles:article_list")
+
+
+def found(client, **params):
+    response = client.get(LIST, params)
+    assert response.status_code == 200
+    return [article.headline for article in response.context["page_obj"]]
+
+
+def test_search_finds_words_in_headline_standfirst_and_body(client):
+    ArticleFactory(headline="Ceasefire agreed in Aleppo")
+    ArticleFactory(headline="Standfirst story", standfirst="A ceasefire is near.")
+    ArticleFactory(headline="Body story", body="Talk of a ceasefire went on all night.")
+    ArticleFactory(headline="Unrelated story", body="Nothing about that here.")
+    assert sorted(found(client, q="ceasefire")) == [
+        "Body story",
+        "Ceasefire agreed in Aleppo",
+        "Standfirst story",
+    ]
+
+
+def test_search_puts_a_headline_match_before_a_body_match(client):
+    ArticleFactory(headline="Body story", body="The harbour reopened after the storm.")
+    ArticleFactory(headline="Harbour reopens", body="Boats came back.")
+    assert found(client, q="harbour") == ["Harbour reopens", "Body story"]
+
+
+def test_search_matches_other_forms_of_a_word_and_ignores_case(client):
+    ArticleFactory(headline="The election result")
+    ArticleFactory(headline="Nothing else")
+    assert found(client, q="ELECTIONS") == ["The election result"]
+
+
+def test_every_word_of_a_search_must_match(client):
+    ArticleFactory(headline="Budget vote in parliament")
+    ArticleFactory(headline="Budget cuts")
+    assert found(client, q="budget parliament") == ["Budget vote in parliament"]
+
+
+def test_search_combines_with_the_other_filters(client):
+    tag = TagFactory(name="Economy", slug="economy")
+    ArticleFactory(headline="Budget vote", tags=[tag])
+    ArticleFactory(headline="Budget cuts")
+    assert found(client, q="budget", tag="economy") == ["Budget vote"]
+
+
+def test_search_never_finds_a_story_that_is_not_public(client):
+    ArticleFactory(headline="Secret zebra", status=Article.Status.DRAFT, published_at=None)
+    ArticleFactory(headline="Withdrawn zebra", status=Article.Status.WITHDRAWN)
+    ArticleFactory(headline="Public zebra")
+    assert found(client, q="zebra") == ["Public zebra"]
+
+
+def test_search_sees_an_edited_headline_and_forgets_a_deleted_story(client):
+    article = ArticleFactory(headline="Original words")
+    article.headline = "Replacement phrasing"
+    article.save()
+    assert found(client, q="replacement") == ["Replacement phrasing"]
+    assert found(client, q="original") == []
+    article.delete()
+    assert found(client, q="replacement") == []
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "%00",
+        "\x00",
+        "budget\x00vote",
+        '"unbalanced',
+        "NEAR(a b",
+        "a* OR -b",
+        "col:umn",
+        "^start",
+        "'; DROP TABLE articles_article; --",
+        "!!!",
+        "x" * 200,
+        "é ü 日本",
+    ],
+)
+def test_any_search_text_gives_a_page_never_a_server_error(client, q):
+    ArticleFactory(headline="Budget vote")
+    response = client.get(LIST, {"q": q})
+    assert response.status_code == 200
+    assert "\x00" not in response.content.decode()
+
+
+def test_a_nul_byte_is_dropped_from_the_search_and_every_filter(client):
+    ArticleFactory(headline="Budget vote")
+    assert found(client, q="bud\x00get") == ["Budget vote"]
+    response = client.get(LIST + "?q=%00&person=%00&author=%00&kind=%00&date_from=%00&tag=%00")
+    assert response.status_code == 200
+    assert "\x00" not in response.content.decode()
+
+
+def test_too_long_a_search_is_a_form_error(client):
+    response = client.get(LIST, {"q": "word " * 50})
+    assert response.status_code == 200
+    assert "Ensure this value has at most 200 characters" in response.content.decode()
+
+
+def test_search_with_no_match_shows_an_empty_state_with_the_words(client):
+    ArticleFactory(headline="Budget vote")
+    content = client.get(LIST, {"q": "volcano"}).content.decode()
+    assert "No stories match “volcano”" in content
+    assert "See all stories" in content
+
+
+def test_search_keeps_its_words_in_page_links(client):
+    for number in range(25):
+        ArticleFactory(headline=f"Budget story {number}")
+    response = client.get(LIST, {"q": "budget"})
+    assert len(response.context["page_obj"]) == 20
+    assert "?q=budget&amp;page=2" in response.content.decode()
+    assert len(client.get(LIST, {"q": "budget", "page": 2}).context["page_obj"]) == 5
+
+
+def test_search_results_stop_at_the_last_numbered_page_and_say_so(client, settings):
+    settings.ARTICLES_NUMBERED_PAGES = 1
+    for number in range(25):
+        ArticleFactory(headline=f"Budget story {number}")
+    response = client.get(LIST, {"q": "budget"})
+    content = response.content.decode()
+    assert "These are the best 20 matches" in content
+    assert response.context["pagination"]["next"] is None
+    assert client.get(LIST, {"q": "budget", "page": 2}).status_code == 404
+    assert client.get(LIST, {"q": "budget", "before": "1-1"}).status_code == 404
+
+
+@pytest.mark.postgresql
+def test_postgresql_search_uses_the_gin_index(client):
+    ArticleFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_article_search_gin'"
+        )
+        assert "gin (search_vector)" in cursor.fetchone()[0]
+        cursor.execute("SET enable_seqscan = off")
+        query = Article.objects.search("budget").query
+        sql, params = query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "articles_article_search_gin" in plan
+
+
+@pytest.mark.sqlite
+def test_sqlite_search_index_is_rebuilt_when_a_table_rebuild_drops_its_triggers(client):
+    ArticleFactory(headline="Before the rebuild")
+    with connection.cursor() as cursor:
+        for name in SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    # While the triggers are missing, a new story is not indexed...
+    ArticleFactory(headline="During the rebuild")
+    assert found(client, q="during") == []
+    # ...until migrate finishes, which puts the triggers back and refills the index.
+    install_after_migrate(sender=None, using="default")
+    assert found(client, q="during") == ["During the rebuild"]
+    assert found(client, q="before") == ["Before the rebuild"]
+    ArticleFactory(headline="After the rebuild")
+    assert found(client, q="after") == ["After the rebuild"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_migration_can_be_reversed_and_applied_again():
+    def search_objects():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE name LIKE 'articles_article_search%'"
+                )
+            else:
+                cursor.execute(
+                    "SELECT tgname FROM pg_trigger WHERE tgname = 'articles_article_search_vector'"
+                    " UNION SELECT indexname FROM pg_indexes"
+                    " WHERE indexname = 'articles_article_search_gin'"
+                )
+            return cursor.fetchall()
+
+    assert search_objects()
+    call_command("migrate", "articles", "0002", verbosity=0)
+    assert search_objects() == []
+    call_command("migrate", "articles", verbosity=0)
+    assert search_objects()
+    ArticleFactory(headline="Indexed again")
+    assert Article.objects.search("indexed").count() == 1

@@ -1,0 +1,162 @@
+"""Rules that hold on every public surface: nothing that is not public shows anywhere, and each
+surface costs a few queries whatever the number of stories.
+
+Add a new public surface to SURFACES and both rules are checked on it.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from articles.pagination import cursor_for
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    MentionFactory,
+    PersonFactory,
+    TagFactory,
+    jpeg_file,
+)
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_STATES = {
+    "draft": {"status": Article.Status.DRAFT, "published_at": None},
+    "in review": {"status": Article.Status.IN_REVIEW, "published_at": None},
+    "un-published": {"status": Article.Status.UNPUBLISHED},
+    "withdrawn": {"status": Article.Status.WITHDRAWN},
+    # Published, but its time has not come.
+    "scheduled": {"published_at": timezone.now() + timedelta(days=1)},
+}
+
+
+def far_future_cursor():
+    """An "older stories" page that starts after every story, scheduled ones included."""
+    later = Article(pk=10**12, published_at=timezone.now() + timedelta(days=365))
+    return cursor_for(later)
+
+
+# name: (URL, or a function of the public story giving it)
+SURFACES = {
+    "front page": reverse("articles:home"),
+    "list": reverse("articles:article_list"),
+    "list, older stories": lambda story: (
+        reverse("articles:article_list") + f"?before={far_future_cursor()}"
+    ),
+    "list by tag": reverse("articles:article_list") + "?tag=shared-topic",
+    "list by person": reverse("articles:article_list") + "?person=shared-person",
+    "list by author": reverse("articles:article_list") + "?author=shared-person",
+    "search": reverse("articles:article_list") + "?q=zebra",
+    "tag index": reverse("articles:tag_list"),
+    "tag page": reverse("articles:tag_detail", args=["shared-topic"]),
+    "people index": reverse("articles:person_list"),
+    "corrections": reverse("articles:correction_list"),
+    "person page": reverse("articles:person_detail", args=["shared-person"]),
+    "article page (related stories, JSON-LD)": lambda story: story.get_absolute_url(),
+    "RSS": reverse("articles:latest_feed"),
+    "Atom": reverse("articles:latest_atom_feed"),
+    "tag feed": reverse("articles:tag_feed", args=["shared-topic"]),
+    "person feed": reverse("articles:person_feed", args=["shared-person"]),
+    "sitemap index": reverse("articles:sitemap"),
+    "sitemap of articles": reverse("articles:sitemap_section", args=["articles"]),
+    "sitemap of tags": reverse("articles:sitemap_section", args=["tags"]),
+    "sitemap of people": reverse("articles:sitemap_section", args=["people"]),
+    "news sitemap": reverse("articles:sitemap_news"),
+}
+
+
+def url_of(surface, story):
+    url = SURFACES[surface]
+    return url(story) if callable(url) else url
+
+
+@pytest.fixture
+def public_story():
+    """A public story, and one in every hidden state sharing its tag, person and words, each
+    also carrying a tag and a person of its own that nothing public uses."""
+    tag = TagFactory(name="Shared topic", slug="shared-topic")
+    person = PersonFactory(name="Shared Person", slug="shared-person")
+    story = ArticleFactory(
+        headline="Public zebra story", slug="public-zebra-story", body="A zebra.", tags=[tag]
+    )
+    MentionFactory(article=story, person=person)
+    BylineFactory(article=story, person=person)
+    story.corrections.create(kind="correction", note="Public zebra correction")
+    for number, state in enumerate(HIDDEN_STATES.values()):
+        hidden = ArticleFactory(
+            headline=f"Secret zebra story {number}",
+            slug=f"secret-zebra-story-{number}",
+            standfirst="Secret standfirst",
+            body="A zebra, in secret.",
+            tags=[tag, TagFactory(name=f"Secret topic {number}", slug=f"secret-topic-{number}")],
+            lead_image=jpeg_file(name=f"secret-{number}.jpg"),
+            lead_image_alt="Secret picture",
+            **state,
+        )
+        MentionFactory(article=hidden, person=person)
+        BylineFactory(article=hidden, person=person)
+        hidden.corrections.create(kind="correction", note="Secret zebra correction")
+        secret_person = PersonFactory(
+            name=f"Secret Person {number}", slug=f"secret-person-{number}"
+        )
+        MentionFactory(article=hidden, person=secret_person)
+    return story
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_nothing_that_is_not_public_appears_on_any_public_surface(client, public_story, surface):
+    response = client.get(url_of(surface, public_story))
+    assert response.status_code == 200
+    content = response.content.decode()
+    for text in ["Secret zebra", "secret-zebra", "Secret topic", "secret-topic", "Secret Person"]:
+        assert text not in content, f"{text!r} leaked on the {surface}"
+    assert "secret-person" not in content and "secret-" not in content
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_public_surfaces_do_show_the_public_story(client, public_story, surface):
+    # The other side of the test above: the surfaces are not simply empty.
+    content = client.get(url_of(surface, public_story)).content.decode()
+    if surface == "corrections":
+        assert "Public zebra correction" in content
+    elif surface in {"tag index", "people index", "sitemap of tags", "sitemap of people"}:
+        assert "shared-" in content or "Shared" in content
+    elif surface == "sitemap index":
+        assert "sitemap-articles.xml" in content
+    elif surface == "article page (related stories, JSON-LD)":
+        assert "Public zebra story" in content
+    else:
+        assert "public-zebra-story" in content
+
+
+def _story_with_everything(number, tag, person):
+    article = ArticleFactory(
+        tags=[f"Topic {number}", tag],
+        lead_image=jpeg_file(size=(400, 300)) if number % 10 == 0 else "",
+        lead_image_alt="A picture",
+        body="A zebra crossing.",
+    )
+    BylineFactory(article=article, person=PersonFactory())
+    BylineFactory(article=article, person=person)
+    MentionFactory(article=article, person=PersonFactory())
+    MentionFactory(article=article, person=person)
+    return article
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_each_surface_uses_at_most_six_queries_whatever_the_number_of_stories(
+    client, django_assert_max_num_queries, django_assert_num_queries, surface
+):
+    tag = TagFactory(name="Shared topic", slug="shared-topic")
+    person = PersonFactory(name="Shared Person", slug="shared-person")
+    first = _story_with_everything(0, tag, person)
+    with django_assert_max_num_queries(6) as few:
+        small = client.get(url_of(surface, first))
+    for number in range(1, 45):
+        _story_with_everything(number, tag, person)
+    with django_assert_num_queries(len(few)):
+        large = client.get(url_of(surface, first))
+    assert small.status_code == large.status_code == 200
