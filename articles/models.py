@@ -311,6 +311,10 @@ class MentionSuggestion(models.Model):
         return f"{self.person} (found as “{self.found_as}”)"
 
 
+# How many of the newest stories per shared tag or person "related stories" chooses from.
+RELATED_CANDIDATES = 300
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one rule for what readers may see. Every public surface starts here.
@@ -461,13 +465,37 @@ class ArticleQuerySet(models.QuerySet):
         shared_people = models.Count(
             "mentions", filter=models.Q(mentions__person__in=person_ids), distinct=True
         )
-        return (
-            self.exclude(pk=article.pk)
+        # Only the most recent stories of each shared tag or person are candidates, so the cost
+        # stays flat however many stories a big tag has gathered over the years.
+        recent_by_tag = (
+            TaggedArticle.objects.filter(tag__in=tag_ids)
+            .order_by("-content_object_id")
+            .values("content_object_id")[:RELATED_CANDIDATES]
+        )
+        recent_by_person = (
+            Mention.objects.filter(person__in=person_ids)
+            .order_by("-article_id")
+            .values("article_id")[:RELATED_CANDIDATES]
+        )
+        # Candidates drive the query (primary-key lookups); whether each is public is checked
+        # with this queryset's own rule as an EXISTS, so the planner never walks the archive.
+        # Ranking groups ids only; the chosen few are then read whole.
+        ranked = (
+            Article.objects.exclude(pk=article.pk)
+            .filter(models.Q(pk__in=recent_by_tag) | models.Q(pk__in=recent_by_person))
+            .filter(models.Exists(self.filter(pk=models.OuterRef("pk"))))
             .filter(
                 models.Q(taggedarticle__tag__in=tag_ids) | models.Q(mentions__person__in=person_ids)
             )
+            .values("pk")
             .annotate(shared=shared_tags + shared_people)
-            .order_by("-shared", "-published_at", "-pk")[:limit]
+            .order_by("-shared", "-published_at", "-pk")
+            .values("pk")[:limit]
+        )
+        return (
+            Article.objects.filter(pk__in=ranked)
+            .annotate(shared=shared_tags + shared_people)
+            .order_by("-shared", "-published_at", "-pk")
         )
 
 
