@@ -344,3 +344,27 @@ def test_article_page_uses_six_queries_whatever_its_tags_people_corrections_and_
     with django_assert_num_queries(6):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_article_page_offers_related_public_stories_most_shared_first(client):
+    person = PersonFactory(name="Shared Person")
+    article = ArticleFactory(headline="The main story", tags=["Alpha", "Beta"])
+    MentionFactory(article=article, person=person)
+    both = ArticleFactory(
+        headline="Shares both tags", tags=["Alpha", "Beta"],
+        published_at=timezone.now() - timedelta(days=5),
+    )  # fmt: skip
+    one = ArticleFactory(headline="Shares one tag", tags=["Alpha"])
+    about = ArticleFactory(headline="Same person")
+    MentionFactory(article=about, person=person)
+    ArticleFactory(headline="Nothing in common", tags=["Gamma"])
+    ArticleFactory(
+        headline="Draft sharing both", tags=["Alpha", "Beta"], status="draft", published_at=None
+    )
+    related = list(Article.objects.published().related_to(article))
+    assert related[0] == both
+    assert set(related[1:]) == {one, about}
+    content = client.get(article.get_absolute_url()).content.decode()
+    for headline in ["Shares both tags", "Shares one tag", "Same person"]:
+        assert headline in content
+    assert "Nothing in common" not in content and "Draft sharing both" not in content
