@@ -18,10 +18,10 @@ request but the query.
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import F, FloatField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
 # The language of the stories: stemming and stop words follow it.
 POSTGRES_CONFIG = "english"
@@ -52,6 +52,11 @@ SQLITE_TRIGGERS = {
 }
 
 
+# Search shows at most the numbered pages (ARTICLES_NUMBERED_PAGES of ARTICLES_PER_PAGE), so on
+# SQLite only that many best matches are ranked.
+SQLITE_LIMIT = settings.ARTICLES_NUMBERED_PAGES * settings.ARTICLES_PER_PAGE
+
+
 def search(queryset, text):
     """``queryset`` narrowed to the stories matching ``text``, best first, with a ``rank``."""
     text = clean_query(text)
@@ -69,15 +74,25 @@ def search(queryset, text):
     if vendor == "sqlite":
         # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.
         match = " ".join(f'"{word}"' for word in words)
-        matching = f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"
-        # bm25 is lower for better matches; the weights favour the headline, then standfirst.
-        rank = (
-            f"SELECT -bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) FROM {SQLITE_TABLE} "
-            f'WHERE {SQLITE_TABLE} MATCH %s AND rowid = "articles_article"."id"'
+        # The best matches by bm25 (lower is better; the weights favour the headline, then the
+        # standfirst), in one full-text query; ranking each story with its own MATCH cost a
+        # full-text query per matching story. Only as many as the numbered pages can show.
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+                f"ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SQLITE_LIMIT}",
+                [match],
+            )
+            best = [row[0] for row in cursor.fetchall()]
+        if not best:
+            return queryset.none()
+        position = Case(
+            *(When(pk=pk, then=Value(-index)) for index, pk in enumerate(best)),
+            output_field=IntegerField(),
         )
         return (
-            queryset.filter(pk__in=RawSQL(matching, [match]))
-            .annotate(rank=RawSQL(rank, [match], output_field=FloatField()))
+            queryset.filter(pk__in=best)
+            .annotate(rank=position)
             .order_by("-rank", "-published_at", "-pk")
         )
     for word in words:
