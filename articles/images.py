@@ -29,20 +29,35 @@ SHARE_WIDTH = 1280
 
 def refresh_renditions(article):
     """Make the article's renditions if its lead image is new or changed; clear them if it has
-    none. Called by ``Article.save`` before the row is written."""
+    none. Called by ``Article.save`` before the row is written; returns the files it created, so
+    the save can remove them if the row is not written after all."""
     field = article.lead_image
     if not field:
         article.lead_image_renditions = {}
-        return
+        return []
     if field._committed and (article.lead_image_renditions or {}).get("source") == field.name:
-        return
-    if not field._committed:
+        return []
+    stored_upload = not field._committed
+    if stored_upload:
         # Store the upload first, as FileField would while saving, to read it back from storage.
         field.save(field.name, field.file, save=False)
-    article.lead_image_renditions = make_renditions(field)
+    created = []
+    try:
+        article.lead_image_renditions = make_renditions(field, created)
+    except Exception:
+        # An image that cannot be processed leaves nothing behind: not its renditions (removed
+        # by make_renditions) and not the original stored a moment ago.
+        if stored_upload:
+            field.storage.delete(field.name)
+        raise
+    return created + ([field.name] if stored_upload else [])
 
 
-def make_renditions(field):
+def make_renditions(field, created=None):
+    """The renditions record for ``field``; the names of files it writes are added to
+    ``created``. On failure it removes what it wrote. Files already there (the same image used
+    by another article) are shared, never removed."""
+    created = [] if created is None else created
     with field.open("rb") as source:
         data = source.read()
     digest = hashlib.sha256(data).hexdigest()[:12]
@@ -52,6 +67,18 @@ def make_renditions(field):
     widths = [width for width in WIDTHS if width < image.width]
     widths.append(min(image.width, WIDTHS[-1]))
     info = {"source": field.name, "hash": digest}
+    try:
+        _write_renditions(field, image, widths, stem, digest, info, created)
+    except Exception:
+        for name in created:
+            field.storage.delete(name)
+        raise
+    largest = info["jpeg"][-1]
+    info["width"], info["height"] = largest["width"], largest["height"]
+    return info
+
+
+def _write_renditions(field, image, widths, stem, digest, info, created):
     for key, (pillow_format, extension, _mime, options) in FORMATS.items():
         made = []
         for width in widths:
@@ -64,11 +91,9 @@ def make_renditions(field):
             name = f"{FOLDER}/{digest[:2]}/{stem}-{digest}-{width}w.{extension}"
             if not field.storage.exists(name):
                 name = field.storage.save(name, ContentFile(buffer.getvalue()))
+                created.append(name)
             made.append({"name": name, "width": width, "height": height, "bytes": buffer.tell()})
         info[key] = made
-    largest = info["jpeg"][-1]
-    info["width"], info["height"] = largest["width"], largest["height"]
-    return info
 
 
 def upright_rgb(image):

@@ -620,12 +620,19 @@ class Article(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "body_html", "version", "modified_at"}
+        new_files = []
         if update_fields is None or "lead_image" in update_fields:
             # Renditions are made here, once per new image, never on a reader's request.
-            images.refresh_renditions(self)
+            new_files = images.refresh_renditions(self) or []
             if update_fields is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "lead_image_renditions"}
-        super().save(*args, **kwargs)
+        try:
+            super().save(*args, **kwargs)
+        except Exception:
+            # The row was not written: the files made for it would be orphans.
+            for name in new_files:
+                self.lead_image.storage.delete(name)
+            raise
         if record_revision:
             Revision.capture(self, actor)
 
