@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 
 from . import dashboard
 from .forms import ArticleAdminForm, PersonAdminForm, TransitionForm
@@ -29,7 +30,27 @@ TRANSITIONS = {
 SUGGESTIONS_FIELDSET = "People the text names"
 
 
-class BylineInline(admin.TabularInline):
+class LabelledInlineFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete")
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """Django's tabular inlines name their inputs only by the column header: each input gets
+    its own label for screen readers (axe's "label" rule)."""
+
+    formset = LabelledInlineFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(field.label))
+        return field
+
+
+class BylineInline(LabelledTabularInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["person"]
@@ -38,7 +59,7 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "Bylines (in the order they are credited)"
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(LabelledTabularInline):
     model = Mention
     extra = 0
     autocomplete_fields = ["person"]

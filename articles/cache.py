@@ -110,7 +110,14 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if isinstance(caches["default"], DummyCache):
             # Caching is switched off (DJANGO_CACHE_URL=dummy://): no generation lookups either.
-            return self.get_response(request)
+            # Browsers are still told to ask again each time: without a Cache-Control header
+            # Chromium keeps a 410 (a withdrawal notice) for good, even after a re-publish.
+            response = self.get_response(request)
+            if self.cacheable_request(request):
+                response.headers.setdefault("Cache-Control", "public, no-cache")
+            elif settings.SESSION_COOKIE_NAME in request.COOKIES:
+                response.headers.setdefault("Cache-Control", "private, no-cache")
+            return response
         if not self.cacheable_request(request):
             response = self.get_response(request)
             if settings.SESSION_COOKIE_NAME in request.COOKIES:

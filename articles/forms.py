@@ -107,6 +107,12 @@ class ArticleAdminForm(forms.ModelForm):
         for name in ["accept_people", "dismiss_people"]:
             if name in self.fields:
                 self.fields[name].queryset = pending
+        published_at = self.fields.get("published_at")
+        if published_at is not None and hasattr(published_at.widget, "widgets"):
+            # The admin's date and time boxes are labelled only by text beside them.
+            date, time = published_at.widget.widgets
+            date.attrs.setdefault("aria-label", "Publication date")
+            time.attrs.setdefault("aria-label", "Publication time")
         fixed_time = article.pk and (article.is_public or article.status in TAKEN_DOWN)
         if fixed_time and "published_at" in self.fields:
             # The original publication time stays: moving it would re-date the story or, set in

@@ -1,5 +1,9 @@
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 
+from tests.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import staff_in_group
 
 
@@ -50,3 +54,32 @@ def shared_cache(settings, tmp_path):
 
     cache.clear()
     return cache
+
+
+@pytest.fixture
+def open_browser(monkeypatch):
+    """Starts Chromium when called: after the test has made its data. While Playwright's sync
+    API runs, its event loop makes Django's ORM open a second, separate connection for this
+    thread (and refuse to run without DJANGO_ALLOW_ASYNC_UNSAFE); keeping database work outside
+    the browser session keeps it on the test's own connection. A missing browser or axe-core
+    fails the test: it never skips."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"No browser at {CHROMIUM}: `apt-get install chromium` (CI does).")
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core is missing at {AXE_JS}: run `make install-dev`.")
+
+    @contextmanager
+    def chromium():
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return chromium

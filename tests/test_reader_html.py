@@ -8,7 +8,6 @@ or browser fails these tests: it is never a reason to skip them.
 import json
 import shutil
 import subprocess
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from tests.browser import axe_line, axe_violations
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -28,22 +28,9 @@ from tests.factories import (
 
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-AXE_JS = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # The live server starts whitenoise before the tests' static settings apply; it then warns that
 # the production static folder is missing. Static files come from the finders here.
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
-
-# WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices.
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 def build_site():
@@ -178,45 +165,6 @@ def test_every_public_page_type_is_valid_html(client, tmp_path, two_numbered_pag
     assert len(files) == len(pages)
 
 
-@pytest.fixture
-def open_browser(monkeypatch):
-    """Starts Chromium when called: after the test has made its data. While Playwright's sync
-    API runs, its event loop makes Django's ORM open a second, separate connection for this
-    thread (and refuse to run without DJANGO_ALLOW_ASYNC_UNSAFE); keeping database work outside
-    the browser session keeps it on the test's own connection."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"No browser at {CHROMIUM}: `apt-get install chromium` (CI does).")
-    if not AXE_JS.exists():
-        pytest.fail(f"axe-core is missing at {AXE_JS}: run `make install-dev`.")
-
-    @contextmanager
-    def chromium():
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                yield browser
-            finally:
-                browser.close()
-
-    return chromium
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-    ]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_every_public_page_type_has_no_axe_violations_on_a_phone_and_a_wide_screen(
     live_server, open_browser, two_numbered_pages
@@ -234,7 +182,7 @@ def test_every_public_page_type_has_no_axe_violations_on_a_phone_and_a_wide_scre
             for name, url in pages.items():
                 response = page.goto(live_server.url + url)
                 assert response.status == STATUS.get(name, 200), name
-                violations = axe_violations(page)
+                violations = [axe_line(v) for v in axe_violations(page)]
                 if violations:
                     problems[f"{name} at {width}px"] = violations
             # Nothing is wider than a phone's screen.
