@@ -12,7 +12,7 @@ else
 TEST_MARKERS := not postgresql
 endif
 
-.PHONY: run test lint format install install-dev install-bench bench clean
+.PHONY: run test lint format install install-dev install-bench bench clean screenshots
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ BENCH_ARGS ?=
 bench: install-bench
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(BENCH_DB) --cache $(BENCH_CACHE) \
 		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) $(BENCH_ARGS)
+
+# PNGs of the front page, an article (wide and phone), the withdrawal notice and the admin's
+# editing form, from a throwaway database with the demo content, into docs/screenshots/.
+screenshots: install-dev
+	$(BIN)/python tools/screenshots.py
 
 lint: install-dev
 	$(BIN)/ruff check .
