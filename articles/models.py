@@ -1026,6 +1026,13 @@ class Revision(models.Model):
     def readable(self):
         """The version as label/text pairs for the diff view."""
         data = self.data
+
+        def people(key):
+            return "\n".join(
+                f"{row['name']} ({row['role']})" if row["role"] else row["name"]
+                for row in data.get(key, [])
+            )
+
         return {
             "Headline": data.get("headline", ""),
             "Slug": data.get("slug", ""),
@@ -1033,14 +1040,8 @@ class Revision(models.Model):
             "Standfirst": data.get("standfirst", ""),
             "Body": data.get("body", ""),
             "Tags": ", ".join(data.get("tags", [])),
-            "Bylines": "\n".join(
-                f"{row['name']} ({row['role']})" if row["role"] else row["name"]
-                for row in data.get("bylines", [])
-            ),
-            "People mentioned": "\n".join(
-                f"{row['name']} ({row['role']})" if row["role"] else row["name"]
-                for row in data.get("mentions", [])
-            ),
+            "Bylines": people("bylines"),
+            "People mentioned": people("mentions"),
             "Lead image": data.get("lead_image", ""),
             "Alt text": data.get("lead_image_alt", ""),
             "Caption": data.get("lead_image_caption", ""),
