@@ -15,7 +15,7 @@ from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import images, search
+from . import images, rendering, search
 from .markdown import render_markdown
 from .suggestions import find_people
 
@@ -122,6 +122,8 @@ class Tag(TagBase):
                     alias.save(update_fields=["tag"])
             TagRedirect.objects.update_or_create(old_slug=self.slug, defaults={"tag": kept})
             self.delete()
+            # The bulk update above sends no signals: the moved stories show the kept tag now.
+            rendering.refresh(Article.objects.filter(tags=kept))
 
 
 class TagAlias(models.Model):
@@ -331,6 +333,10 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch("bylines", queryset=Byline.objects.select_related("person")),
         )
 
+    def for_cards(self):
+        """What a list of story cards reads: the cards rendered on save, in one query."""
+        return self.only(*rendering.CARD_FIELDS)
+
     def with_page_data(self):
         """Everything the article page shows, in a fixed number of queries."""
         return self.prefetch_related(
@@ -529,6 +535,10 @@ class Article(models.Model):
         "[link text](https://example.com), ## for a subheading."
     )
     body_html = models.TextField(editable=False, blank=True)
+    # The story's card and its page, rendered whenever the article or anything they show is
+    # saved (articles/rendering.py), so readers' requests do not render them.
+    card_html = models.TextField(editable=False, blank=True)
+    page_html = models.TextField(editable=False, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
     # Editorial state changes only through the transition methods below, never by assignment in
     # a form or a bulk update: they check permissions, record an event and a revision.

@@ -26,7 +26,7 @@ class PublishedArticlesMixin(PaginationMixin):
     paginate_by = settings.ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        return Article.objects.published().with_list_data().newest_first()
+        return Article.objects.published().for_cards().newest_first()
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -178,7 +178,7 @@ class PersonDetailView(DetailView):
         stories = list(
             published.filter(Q(pk__in=latest_by) | Q(pk__in=latest_about))
             .annotate(is_byline=Exists(by_them), is_mention=Exists(about_them))
-            .with_list_data()
+            .for_cards()
         )
         return super().get_context_data(
             bylined=[story for story in stories if story.is_byline],

@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import images
+from .. import images, rendering
 from ..feeds import xml_safe as strip_xml_unsafe
 from ..models import Article
 
@@ -47,17 +47,24 @@ def xml_safe(value):
     return strip_xml_unsafe(str(value))
 
 
-@register.inclusion_tag("includes/picture.html")
+@register.simple_tag
 def picture(article, sizes, lazy=True, css_class=""):
-    """The lead image as ``<picture>``: WebP for browsers that take it, JPEG otherwise, in
-    several widths, with its size set so the page does not shift while it loads. ``lazy`` for
-    images below the fold (not an article's own lead image)."""
-    return {
-        "image": images.picture(article),
-        "sizes": sizes,
-        "lazy": lazy,
-        "css_class": css_class,
-    }
+    """The lead image as ``<picture>``; ``lazy`` for images below the fold (not an article's
+    own lead image). See ``articles.rendering.picture_html``."""
+    return rendering.picture_html(article, sizes, lazy=lazy, css_class=css_class)
+
+
+@register.simple_tag
+def story_card(article, heading_level=2, with_image=False, eager=False, sizes=None):
+    """A story in a list: ``heading_level`` of its headline, ``with_image`` its picture,
+    ``eager`` when that picture is above the fold, ``sizes`` for it."""
+    return rendering.story_card(article, heading_level, with_image, eager, sizes)
+
+
+@register.simple_tag
+def stored_page(article):
+    """The story as its page shows it, rendered when it was saved."""
+    return rendering.page_html(article)
 
 
 @register.simple_tag(takes_context=True)

@@ -3,7 +3,7 @@ existed, or restored from a backup without the renditions folder). Idempotent.""
 
 from django.core.management import BaseCommand
 
-from articles import cache, images
+from articles import cache, images, rendering
 from articles.models import Article
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Remake every article's renditions.")
 
     def handle(self, *args, **options):
-        made = 0
+        made = []
         articles = Article.objects.exclude(lead_image="").only(
             "pk", "lead_image", "lead_image_renditions"
         )
@@ -29,7 +29,8 @@ class Command(BaseCommand):
                 Article.objects.filter(pk=article.pk).update(
                     lead_image_renditions=article.lead_image_renditions
                 )
-                made += 1
+                made.append(article.pk)
         if made:
-            cache.invalidate()  # pages name the renditions: cached copies must go
-        self.stdout.write(f"Made renditions for {made} article(s).")
+            rendering.refresh(made)  # cards and pages name the renditions
+            cache.invalidate()  # and so do cached copies of pages
+        self.stdout.write(f"Made renditions for {len(made)} article(s).")

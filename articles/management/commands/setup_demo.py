@@ -110,6 +110,8 @@ class Command(BaseCommand):
                 call_command("loaddata", FIXTURE, verbosity=0)
             people = self.load_people()
             self.load_articles(people)
+            # The fixture's rows are loaded raw, without Article.save: render what they show.
+            call_command("render_articles", verbosity=0, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Loaded the provided article and the demo stories."))
         self.create_accounts()
 

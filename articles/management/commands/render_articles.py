@@ -1,0 +1,28 @@
+"""Store the rendered card and page of articles (articles/rendering.py).
+
+Saving through the admin, the importer or the workflow renders them already; this is for rows
+written another way (the fixture, bulk inserts) and, with ``--all``, after a deploy that changes
+the card or page templates. Idempotent.
+"""
+
+from django.core.management import BaseCommand
+from django.db.models import Q
+
+from articles import cache, rendering
+from articles.models import Article
+
+
+class Command(BaseCommand):
+    help = "Render and store story cards and article pages that are missing (all with --all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="Render every article again.")
+
+    def handle(self, *args, **options):
+        articles = Article.objects.all()
+        if not options["all"]:
+            articles = articles.filter(Q(card_html="") | Q(page_html=""))
+        count = rendering.refresh(articles)
+        if count:
+            cache.invalidate()  # cached pages hold the old renderings
+        self.stdout.write(f"Rendered {count} article(s).")

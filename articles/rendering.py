@@ -1,0 +1,176 @@
+"""HTML rendered when an article is saved, so that readers' requests do not render it.
+
+A story card (``Article.card_html``) and the story on its page (``Article.page_html``) depend
+only on the article and what it shows: its tags, bylines, people mentioned, corrections and
+lead image. Templates render them once, here, whenever one of those is saved or deleted (the
+signal handlers in ``articles/apps.py`` and ``Tag.merge_into`` call ``refresh``); a public page
+then reads one column instead of prefetching four relations and rendering a dozen templates
+per story. Whether a story is *public* is never stored: every page still selects its stories
+with ``Article.objects.published()`` at request time, so a take-down shows at once.
+
+Rows written without ``Article.save`` (bulk inserts, fixtures) have empty columns; pages render
+those on the fly, and ``manage.py render_articles`` stores them (``make run`` runs it). After a
+deploy that changes these templates, run ``manage.py render_articles`` once.
+"""
+
+from django.db import models
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from . import images
+
+CARD_TEMPLATE = "includes/article_card.html"
+PAGE_TEMPLATE = "includes/article_page.html"
+# Rows rendered per batch: each batch prefetches its relations in a fixed number of queries.
+BATCH = 200
+
+# What a list of cards reads: the stored card and what wraps it (picture, links), nothing else.
+CARD_FIELDS = (
+    "pk",
+    "slug",
+    "headline",
+    "kind",
+    "published_at",
+    "lead_image",
+    "lead_image_alt",
+    "lead_image_renditions",
+    # Only needed to render a card that was never stored (see card_html below).
+    "standfirst",
+    "card_html",
+)
+
+
+def render_card(article):
+    return render_to_string(CARD_TEMPLATE, {"article": article}).strip()
+
+
+def render_page(article):
+    return render_to_string(PAGE_TEMPLATE, {"article": article}).strip()
+
+
+def refresh(articles):
+    """Render and store the card and page of ``articles`` (a queryset or ids) again."""
+    from .models import Article
+
+    if not isinstance(articles, models.QuerySet):
+        articles = Article.objects.filter(pk__in=list(articles))
+    ids = list(articles.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        batch = list(Article.objects.filter(pk__in=ids[start : start + BATCH]).with_page_data())
+        for article in batch:
+            article.card_html = render_card(article)
+            article.page_html = render_page(article)
+        # A plain UPDATE: no signals, no new version or revision, "last saved" unchanged.
+        Article.objects.bulk_update(batch, ["card_html", "page_html"])
+    return len(ids)
+
+
+def card_html(article, heading_level=2):
+    """The stored card, or one rendered now for a row that has none yet."""
+    html = article.card_html or render_card(article)
+    if heading_level != 2:
+        # The stored card has one heading, its headline (text in it is escaped, so no other
+        # "<h2" or "</h2>" can occur); lists under a section heading use a lower level.
+        html = html.replace("<h2 ", f"<h{heading_level} ", 1).replace(
+            "</h2>", f"</h{heading_level}>", 1
+        )
+    return mark_safe(html)  # noqa: S308 - rendered by our template, its text escaped there
+
+
+def page_html(article):
+    return mark_safe(article.page_html or render_page(article))  # noqa: S308 - as card_html
+
+
+def picture_html(article, sizes, lazy=True, css_class=""):
+    """The lead image as ``<picture>`` (WebP and JPEG in several widths, its size set so the
+    page does not shift while it loads), or "" without renditions. Built in Python rather than
+    by a template: it runs for every card of every list."""
+    image = images.picture(article)
+    if image is None:
+        return ""
+    loading = 'loading="lazy"' if lazy else 'fetchpriority="high"'
+    return format_html(
+        '<picture{}>\n  <source type="image/webp" srcset="{}" sizes="{}">\n'
+        '  <img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" {} '
+        'decoding="async">\n</picture>',
+        format_html(' class="{}"', css_class) if css_class else "",
+        image["webp_srcset"],
+        sizes,
+        image["src"],
+        image["jpeg_srcset"],
+        sizes,
+        image["width"],
+        image["height"],
+        image["alt"],
+        mark_safe(loading),  # noqa: S308 - one of two constants
+    )
+
+
+DEFAULT_CARD_SIZES = "(min-width: 72rem) 22rem, (min-width: 40rem) 45vw, 100vw"
+
+
+def story_card(article, heading_level=2, with_image=False, eager=False, sizes=None):
+    """One story in a list: the picture (optional) and the stored card."""
+    picture = ""
+    if with_image:
+        picture = picture_html(
+            article, sizes or DEFAULT_CARD_SIZES, lazy=not eager, css_class="card__image"
+        )
+    modifier = " card--with-image" if picture else ""
+    return format_html(
+        '<article class="card{}">\n  {}{}\n</article>',
+        modifier,
+        picture,
+        card_html(article, heading_level),
+    )
+
+
+# Signal handlers (connected in articles/apps.py): whatever a card or page shows was saved.
+
+
+def article_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh([instance.pk])
+
+
+def part_changed(sender, instance, raw=False, **kwargs):
+    """A byline, person mentioned, tag link or correction was saved or deleted."""
+    if not raw:
+        # Tag links (taggit's through model) name their article ``content_object``.
+        refresh([getattr(instance, "article_id", None) or instance.content_object_id])
+
+
+def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """``article.tags.add/remove/set/clear``, or the same from a tag's side."""
+    if not reverse:
+        if action.startswith("post_"):
+            refresh([instance.pk])
+    elif action == "pre_clear":
+        # After the clear nobody can tell which stories had the tag: note them now.
+        instance._cleared_article_ids = list(
+            sender.objects.filter(tag=instance).values_list("content_object_id", flat=True)
+        )
+    elif action == "post_clear":
+        refresh(getattr(instance, "_cleared_article_ids", []))
+    elif action.startswith("post_"):
+        refresh(pk_set or [])
+
+
+def person_saved(sender, instance, raw=False, **kwargs):
+    """A name or page address changed: every story crediting or mentioning them shows it."""
+    from .models import Article
+
+    if not raw:
+        refresh(
+            Article.objects.filter(
+                models.Q(bylines__person=instance) | models.Q(mentions__person=instance)
+            ).distinct()
+        )
+
+
+def tag_saved(sender, instance, raw=False, **kwargs):
+    from .models import Article
+
+    if not raw:
+        refresh(Article.objects.filter(tags=instance))

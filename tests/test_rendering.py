@@ -1,0 +1,119 @@
+"""Cards and article pages are rendered when stories are saved (articles/rendering.py): readers
+must still see every change to what they show, at once, wherever it is shown."""
+
+from django.core import serializers
+from django.core.management import call_command
+from django.urls import reverse
+
+from articles.models import Article, Correction, Tag
+
+from .factories import ArticleFactory, BylineFactory, MentionFactory, PersonFactory
+from .test_workflow import edit_form
+
+LIST = reverse("articles:article_list")
+HOME = reverse("articles:home")
+
+
+def _pages(article):
+    """What readers see of ``article``: its card on the front page and list, and its page."""
+    return [
+        client_get(HOME),
+        client_get(LIST),
+        client_get(article.get_absolute_url()),
+    ]
+
+
+def client_get(url):
+    from django.test import Client
+
+    response = Client().get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_a_renamed_person_shows_under_the_new_name_and_address_everywhere(db):
+    article = ArticleFactory(headline="Harbour reopens")
+    writer = PersonFactory(name="Ann Writer", slug="ann-writer")
+    BylineFactory(article=article, person=writer)
+    subject = PersonFactory(name="Bo Subject", slug="bo-subject")
+    MentionFactory(article=article, person=subject)
+    assert all("Ann Writer" in page for page in _pages(article))
+
+    writer.name, writer.slug = "Ann Newname", "ann-newname"
+    writer.save()
+    subject.name = "Bo Renamed"
+    subject.save()
+
+    for page in _pages(article):
+        assert "Ann Newname" in page and "/people/ann-newname/" in page
+        assert "Ann Writer" not in page and "/people/ann-writer/" not in page
+    assert "Bo Renamed" in _pages(article)[2]
+
+
+def test_bylines_tags_and_corrections_added_or_removed_show_at_once(db):
+    article = ArticleFactory(headline="Ferry timetable", tags=["Transport"])
+    byline = BylineFactory(article=article, person=PersonFactory(name="Cy Reporter"))
+    assert "Cy Reporter" in client_get(LIST) and "Transport" in client_get(LIST)
+
+    byline.delete()
+    article.tags.add("Ferries")
+    article.tags.remove("Transport")
+    article.record_change(None, Correction.Kind.CORRECTION, "The ferry leaves at 9, not 10.")
+
+    listing, page = client_get(LIST), client_get(article.get_absolute_url())
+    assert "Cy Reporter" not in listing and "Cy Reporter" not in page
+    assert "Ferries" in listing and ">Transport<" not in listing
+    assert "The ferry leaves at 9, not 10." in page
+
+
+def test_renamed_merged_and_deleted_tags_show_at_once_on_every_card(db):
+    first = ArticleFactory(headline="First story", tags=["Weather"])
+    second = ArticleFactory(headline="Second story", tags=["Storms", "Climate"])
+    weather = Tag.objects.get(name="Weather")
+    weather.name = "Weather and climate"
+    weather.save()
+    assert "Weather and climate" in client_get(first.get_absolute_url())
+
+    Tag.objects.get(name="Storms").merge_into(weather)
+    listing = client_get(LIST)
+    assert listing.count(">Weather and climate</a>") == 2 and ">Storms<" not in listing
+
+    Tag.objects.get(name="Climate").delete()
+    assert ">Climate<" not in client_get(second.get_absolute_url())
+
+
+def test_an_edited_headline_shows_on_the_list_and_the_page_after_an_admin_save(editor_client):
+    article = ArticleFactory(headline="Old headline", body="Text.")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = edit_form(article, headline="New headline", tags="Harbours", change_kind="update")
+    response = editor_client.post(url, data)
+    assert response.status_code == 302
+    for page in _pages(article):
+        assert "New headline" in page and "Old headline" not in page
+    assert ">Harbours</a>" in client_get(LIST)
+
+
+def test_stories_loaded_without_save_are_rendered_on_the_fly_then_stored(db):
+    article = ArticleFactory(headline="Loaded raw", tags=["Archive"])
+    BylineFactory(article=article, person=PersonFactory(name="Dee Archivist"))
+    data = serializers.serialize("json", [Article.objects.get(pk=article.pk)])
+    Article.objects.filter(pk=article.pk).update(card_html="", page_html="")
+    for item in serializers.deserialize("json", data):
+        item.object.card_html = item.object.page_html = ""
+        item.save()  # as loaddata does: no Article.save, no signals acted on
+    assert Article.objects.get(pk=article.pk).card_html == ""
+
+    for page in _pages(article):
+        assert "Loaded raw" in page and "Dee Archivist" in page
+
+    call_command("render_articles", verbosity=0)
+    stored = Article.objects.get(pk=article.pk)
+    assert "Dee Archivist" in stored.card_html and "Archive" in stored.card_html
+    assert "Dee Archivist" in stored.page_html
+
+
+def test_a_taken_down_story_leaves_every_list_though_its_card_is_stored(db, moderator):
+    article = ArticleFactory(headline="Soon withdrawn")
+    assert "Soon withdrawn" in client_get(HOME)
+    article.unpublish(moderator, "Legal advice")
+    assert "Soon withdrawn" not in client_get(HOME) and "Soon withdrawn" not in client_get(LIST)
