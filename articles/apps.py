@@ -6,9 +6,16 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+        from django.db.models.signals import (
+            m2m_changed,
+            post_delete,
+            post_migrate,
+            post_save,
+            pre_delete,
+            pre_save,
+        )
 
-        from . import models, rendering
+        from . import models, signals
         from .cache import invalidate
         from .search import install_after_migrate
 
@@ -28,14 +35,22 @@ class ArticlesConfig(AppConfig):
             post_delete.connect(invalidate, sender=model, dispatch_uid=f"pagecache-del-{model}")
         m2m_changed.connect(invalidate, sender=models.TaggedArticle, dispatch_uid="pagecache-m2m")
 
-        # Cards and article pages are rendered when what they show changes (rendering.py).
-        # Connected after the page cache's handlers, which only bump a number.
-        post_save.connect(rendering.article_saved, sender=models.Article, dispatch_uid="render")
-        for model in [models.Byline, models.Mention, models.TaggedArticle, models.Correction]:
-            post_save.connect(rendering.part_changed, sender=model, dispatch_uid="render-save")
-            post_delete.connect(rendering.part_changed, sender=model, dispatch_uid="render-del")
-        m2m_changed.connect(
-            rendering.tags_changed, sender=models.TaggedArticle, dispatch_uid="render"
-        )
-        post_save.connect(rendering.person_saved, sender=models.Person, dispatch_uid="render")
-        post_save.connect(rendering.tag_saved, sender=models.Tag, dispatch_uid="render")
+        # Cards, article pages and tags' and people's public_since follow every change of what
+        # they show (signals.py). Connected after the page cache's handlers.
+        def connect(signal, handler, *senders):
+            for model in senders:
+                signal.connect(handler, sender=model, dispatch_uid=f"stored-{handler.__name__}")
+
+        connect(post_save, signals.article_saved, models.Article)
+        connect(pre_delete, signals.article_deleting, models.Article)
+        connect(post_delete, signals.article_deleted, models.Article)
+        connect(pre_save, signals.credit_changing, models.Byline, models.Mention)
+        connect(post_save, signals.credit_changed, models.Byline, models.Mention)
+        connect(post_delete, signals.credit_changed, models.Byline, models.Mention)
+        connect(post_save, signals.tag_link_changed, models.TaggedArticle)
+        connect(post_delete, signals.tag_link_changed, models.TaggedArticle)
+        connect(post_save, signals.correction_changed, models.Correction)
+        connect(post_delete, signals.correction_changed, models.Correction)
+        connect(m2m_changed, signals.tags_changed, models.TaggedArticle)
+        connect(post_save, signals.person_saved, models.Person)
+        connect(post_save, signals.tag_saved, models.Tag)

@@ -1,13 +1,14 @@
 """The newsroom's domain: articles, the people they credit or mention, and their tags."""
 
 import html
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models.functions import Lower, TruncDate
+from django.db.models.functions import Coalesce, Least, Lower, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -15,9 +16,25 @@ from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import images, rendering, search
+from . import images, rendering, search, signals
 from .markdown import render_markdown
 from .suggestions import find_people
+
+
+def first_publication(rows, owner, article):
+    """The earliest publication time among the published (or scheduled) articles that ``rows``
+    (tag links, bylines or mentions of one tag or person, ``owner``) point to through
+    ``article``, as a subquery. Compared with the clock it says whether that tag or person has
+    a public story now, by the same rule as ``published()``: a scheduled story counts from its
+    time, and an un-published or withdrawn one not at all."""
+    earliest = (
+        rows.filter(**{f"{article}__status": Article.Status.PUBLISHED})
+        .order_by()
+        .values(owner)
+        .annotate(first=models.Min(f"{article}__published_at"))
+        .values("first")
+    )
+    return models.Subquery(earliest)
 
 
 def has_public_article(rows, field):
@@ -31,9 +48,16 @@ def has_public_article(rows, field):
 class TagQuerySet(models.QuerySet):
     def in_use(self):
         """Tags of at least one public article. A tag used only by drafts stays hidden: its name
-        alone can give a story away."""
+        alone can give a story away.
+
+        Read from ``public_since`` (see ``refresh_public_since``), so it costs one indexed
+        comparison per tag rather than a search of the tag's stories."""
+        return self.filter(public_since__lte=timezone.now())
+
+    def refresh_public_since(self):
+        """Store when each tag's first story became (or becomes) public."""
         links = TaggedArticle.objects.filter(tag=models.OuterRef("pk"))
-        return self.filter(models.Exists(has_public_article(links, "content_object_id")))
+        return self.update(public_since=first_publication(links, "tag", "content_object"))
 
     def with_article_counts(self):
         """``in_use()`` with how many public articles each tag has (the tag index)."""
@@ -72,6 +96,10 @@ class TagQuerySet(models.QuerySet):
 
 class Tag(TagBase):
     """A subject tag, case-insensitive (``TAGGIT_CASE_INSENSITIVE``): "US" and "us" are one."""
+
+    # When the tag's first story became (or, scheduled, becomes) public; empty without one.
+    # Kept up to date whenever a story or its tags change (articles/signals.py).
+    public_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = TagQuerySet.as_manager()
 
@@ -122,8 +150,11 @@ class Tag(TagBase):
                     alias.save(update_fields=["tag"])
             TagRedirect.objects.update_or_create(old_slug=self.slug, defaults={"tag": kept})
             self.delete()
-            # The bulk update above sends no signals: the moved stories show the kept tag now.
-            rendering.refresh(Article.objects.filter(tags=kept))
+            # The bulk update above sent no signals: the moved stories show the kept tag now.
+            signals.refresh(
+                articles=Article.objects.filter(tags=kept).values_list("pk", flat=True),
+                tags=[kept.pk],
+            )
 
 
 class TagAlias(models.Model):
@@ -193,12 +224,19 @@ class TaggedArticle(TaggedItemBase):
 
 class PersonQuerySet(models.QuerySet):
     def in_use(self):
-        """People credited on, or mentioned in, at least one public article."""
-        bylines = Byline.objects.filter(person=models.OuterRef("pk"))
-        mentions = Mention.objects.filter(person=models.OuterRef("pk"))
-        return self.filter(
-            models.Exists(has_public_article(bylines, "article_id"))
-            | models.Exists(has_public_article(mentions, "article_id"))
+        """People credited on, or mentioned in, at least one public article (from
+        ``public_since``, like ``TagQuerySet.in_use``)."""
+        return self.filter(public_since__lte=timezone.now())
+
+    def refresh_public_since(self):
+        """Store when each person's first story (by or about them) became or becomes public."""
+        by_them = Byline.objects.filter(person=models.OuterRef("pk"))
+        about_them = Mention.objects.filter(person=models.OuterRef("pk"))
+        by_them = first_publication(by_them, "person", "article")
+        about_them = first_publication(about_them, "person", "article")
+        # The earlier of the two, whichever exists (LEAST is NULL with a NULL on SQLite).
+        return self.update(
+            public_since=Least(Coalesce(by_them, about_them), Coalesce(about_them, by_them))
         )
 
     def authors(self):
@@ -256,6 +294,8 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # As Tag.public_since: when their first story, by or about them, became or becomes public.
+    public_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -315,6 +355,8 @@ class MentionSuggestion(models.Model):
 
 # How many of the newest stories per shared tag or person "related stories" chooses from.
 RELATED_CANDIDATES = 300
+# How many of the best candidates, per story shown, are checked and ordered by the database.
+RELATED_SHORTLIST = 5
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -457,51 +499,50 @@ class ArticleQuerySet(models.QuerySet):
         """
         return search.search(self, text)
 
-    def related_to(self, article, limit=4):
+    def related_to(self, article, limit=4, tag_ids=None, person_ids=None):
         """Other stories sharing tags or people mentioned with ``article``, those sharing the
-        most first, then the newest. Call it on ``published()``. Reads the article's tags and
-        mentions from its prefetch cache when they are there, so it costs one query."""
-        tag_ids = [tag.pk for tag in article.tags.all()]
-        person_ids = [mention.person_id for mention in article.mentions.all()]
-        if not tag_ids and not person_ids:
+        most first, then the newest, with what their cards show. Call it on ``published()``.
+        The ids of the article's tags and people mentioned are read from it unless given (the
+        article page has them stored)."""
+        if tag_ids is None:
+            tag_ids = [tag.pk for tag in article.tags.all()]
+        if person_ids is None:
+            person_ids = [mention.person_id for mention in article.mentions.all()]
+        # Only the most recent links of the shared tags and people are candidates, so the cost
+        # stays flat however many stories a big tag has gathered over the years. Each link is
+        # one thing in common, so counting a candidate's links counts what it shares.
+        shared = Counter()
+        if tag_ids:
+            links = TaggedArticle.objects.filter(tag__in=tag_ids).order_by("-content_object_id")
+            shared.update(links.values_list("content_object_id", flat=True)[:RELATED_CANDIDATES])
+        if person_ids:
+            links = Mention.objects.filter(person__in=person_ids).order_by("-article_id")
+            shared.update(links.values_list("article_id", flat=True)[:RELATED_CANDIDATES])
+        shared.pop(article.pk, None)
+        if not shared:
             return self.none()
-        shared_tags = models.Count(
-            "taggedarticle", filter=models.Q(taggedarticle__tag__in=tag_ids), distinct=True
+        # The few that share the most (the newest created first among equals) go to the
+        # database, which keeps the public ones (this queryset's rule) and puts them in order:
+        # most shared, then newest published. A handful rather than every candidate keeps the
+        # query small; enough that drafts among them rarely leave a slot empty.
+        best = sorted(shared, key=lambda pk: (shared[pk], pk), reverse=True)[
+            : limit * RELATED_SHORTLIST
+        ]
+        by_count = {}
+        for pk in best:
+            by_count.setdefault(shared[pk], []).append(pk)
+        rank = models.Case(
+            *[models.When(pk__in=pks, then=models.Value(n)) for n, pks in by_count.items()],
+            output_field=models.IntegerField(),
         )
-        shared_people = models.Count(
-            "mentions", filter=models.Q(mentions__person__in=person_ids), distinct=True
-        )
-        # Only the most recent stories of each shared tag or person are candidates, so the cost
-        # stays flat however many stories a big tag has gathered over the years.
-        recent_by_tag = (
-            TaggedArticle.objects.filter(tag__in=tag_ids)
-            .order_by("-content_object_id")
-            .values("content_object_id")[:RELATED_CANDIDATES]
-        )
-        recent_by_person = (
-            Mention.objects.filter(person__in=person_ids)
-            .order_by("-article_id")
-            .values("article_id")[:RELATED_CANDIDATES]
-        )
-        # Candidates drive the query (primary-key lookups); whether each is public is checked
-        # with this queryset's own rule as an EXISTS, so the planner never walks the archive.
-        # Ranking groups ids only; the chosen few are then read whole.
-        ranked = (
-            Article.objects.exclude(pk=article.pk)
-            .filter(models.Q(pk__in=recent_by_tag) | models.Q(pk__in=recent_by_person))
-            .filter(models.Exists(self.filter(pk=models.OuterRef("pk"))))
-            .filter(
-                models.Q(taggedarticle__tag__in=tag_ids) | models.Q(mentions__person__in=person_ids)
-            )
-            .values("pk")
-            .annotate(shared=shared_tags + shared_people)
-            .order_by("-shared", "-published_at", "-pk")
-            .values("pk")[:limit]
-        )
+        # Driven by the shortlist's primary keys; the rule is checked per row (an EXISTS), so
+        # the planner cannot choose to walk every public story instead.
         return (
-            Article.objects.filter(pk__in=ranked)
-            .annotate(shared=shared_tags + shared_people)
-            .order_by("-shared", "-published_at", "-pk")
+            Article.objects.for_cards()
+            .filter(pk__in=best)
+            .filter(models.Exists(self.filter(pk=models.OuterRef("pk"))))
+            .annotate(shared=rank)
+            .order_by("-shared", "-published_at", "-pk")[:limit]
         )
 
 
@@ -539,6 +580,7 @@ class Article(models.Model):
     # saved (articles/rendering.py), so readers' requests do not render them.
     card_html = models.TextField(editable=False, blank=True)
     page_html = models.TextField(editable=False, blank=True)
+    page_data = models.JSONField(default=dict, blank=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
     # Editorial state changes only through the transition methods below, never by assignment in
     # a form or a bulk update: they check permissions, record an event and a revision.

@@ -1,7 +1,8 @@
 """HTML rendered when an article is saved, so that readers' requests do not render it.
 
-A story card (``Article.card_html``) and the story on its page (``Article.page_html``) depend
-only on the article and what it shows: its tags, bylines, people mentioned, corrections and
+A story card (``Article.card_html``), the story on its page (``Article.page_html``) and what
+the page's head needs from its relations (``Article.page_data``) depend only on the article and
+what it shows: its tags, bylines, people mentioned, corrections and
 lead image. Templates render them once, here, whenever one of those is saved or deleted (the
 signal handlers in ``articles/apps.py`` and ``Tag.merge_into`` call ``refresh``); a public page
 then reads one column instead of prefetching four relations and rendering a dozen templates
@@ -49,6 +50,28 @@ def render_page(article):
     return render_to_string(PAGE_TEMPLATE, {"article": article}).strip()
 
 
+def page_data(article):
+    """What the article page's head (description, sharing tags, JSON-LD) and its related
+    stories need from the article's relations, as plain data: stored with the page."""
+    return {
+        "summary": article.summary,
+        "tags": [[tag.pk, tag.name] for tag in article.tags.all()],
+        "authors": [
+            [byline.person.name, byline.person.get_absolute_url()]
+            for byline in article.bylines.all()
+        ],
+        "mentions": [
+            [
+                mention.person_id,
+                mention.person.name,
+                mention.person.get_absolute_url(),
+                mention.role,
+            ]
+            for mention in article.mentions.all()
+        ],
+    }
+
+
 def refresh(articles):
     """Render and store the card and page of ``articles`` (a queryset or ids) again."""
     from .models import Article
@@ -61,8 +84,9 @@ def refresh(articles):
         for article in batch:
             article.card_html = render_card(article)
             article.page_html = render_page(article)
+            article.page_data = page_data(article)
         # A plain UPDATE: no signals, no new version or revision, "last saved" unchanged.
-        Article.objects.bulk_update(batch, ["card_html", "page_html"])
+        Article.objects.bulk_update(batch, ["card_html", "page_html", "page_data"])
     return len(ids)
 
 
@@ -124,53 +148,3 @@ def story_card(article, heading_level=2, with_image=False, eager=False, sizes=No
         picture,
         card_html(article, heading_level),
     )
-
-
-# Signal handlers (connected in articles/apps.py): whatever a card or page shows was saved.
-
-
-def article_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        refresh([instance.pk])
-
-
-def part_changed(sender, instance, raw=False, **kwargs):
-    """A byline, person mentioned, tag link or correction was saved or deleted."""
-    if not raw:
-        # Tag links (taggit's through model) name their article ``content_object``.
-        refresh([getattr(instance, "article_id", None) or instance.content_object_id])
-
-
-def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """``article.tags.add/remove/set/clear``, or the same from a tag's side."""
-    if not reverse:
-        if action.startswith("post_"):
-            refresh([instance.pk])
-    elif action == "pre_clear":
-        # After the clear nobody can tell which stories had the tag: note them now.
-        instance._cleared_article_ids = list(
-            sender.objects.filter(tag=instance).values_list("content_object_id", flat=True)
-        )
-    elif action == "post_clear":
-        refresh(getattr(instance, "_cleared_article_ids", []))
-    elif action.startswith("post_"):
-        refresh(pk_set or [])
-
-
-def person_saved(sender, instance, raw=False, **kwargs):
-    """A name or page address changed: every story crediting or mentioning them shows it."""
-    from .models import Article
-
-    if not raw:
-        refresh(
-            Article.objects.filter(
-                models.Q(bylines__person=instance) | models.Q(mentions__person=instance)
-            ).distinct()
-        )
-
-
-def tag_saved(sender, instance, raw=False, **kwargs):
-    from .models import Article
-
-    if not raw:
-        refresh(Article.objects.filter(tags=instance))

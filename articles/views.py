@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from . import rendering
 from .filters import ArticleFilter
 from .models import Article, Byline, Correction, Mention, Person, Tag, TagRedirect
 from .pagination import PaginationMixin
@@ -51,7 +52,8 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.published().with_page_data()
+        # The story, its card parts and page rendered on save: no relation is read here.
+        return Article.objects.published().defer("body", "body_html", "card_html")
 
     def get(self, request, *args, **kwargs):
         try:
@@ -67,9 +69,18 @@ class ArticleDetailView(DetailView):
             return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            related=Article.objects.published().related_to(self.object), **kwargs
+        article = self.object
+        meta = article.page_data or rendering.page_data(article)
+        related = (
+            Article.objects.published()
+            .for_cards()
+            .related_to(
+                article,
+                tag_ids=[pk for pk, _ in meta["tags"]],
+                person_ids=[pk for pk, *_ in meta["mentions"]],
+            )
         )
+        return super().get_context_data(meta=meta, related=related, **kwargs)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -84,7 +95,10 @@ class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
         return Article.objects.with_page_data()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(preview=True, **kwargs)
+        # Rendered live, from the relations as they are now, whatever is stored.
+        return super().get_context_data(
+            preview=True, meta=rendering.page_data(self.object), **kwargs
+        )
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)

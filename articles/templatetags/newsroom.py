@@ -77,17 +77,17 @@ def share_image(context, article):
 
 
 @register.simple_tag(takes_context=True)
-def article_json_ld(context, article):
+def article_json_ld(context, article, meta):
     """schema.org ``NewsArticle`` (``OpinionNewsArticle`` for opinion) as JSON-LD, escaped so
-    no text in it can close the script element."""
-    data = structured_data(article, context["request"])
+    no text in it can close the script element. ``meta`` is the article's ``page_data``."""
+    data = structured_data(article, meta, context["request"])
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
         JSON_SCRIPT_ESCAPES
     )
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
 
 
-def structured_data(article, request):
+def structured_data(article, meta, request):
     absolute = request.build_absolute_uri
     url = absolute(article.get_absolute_url())
     home = absolute("/")
@@ -110,23 +110,22 @@ def structured_data(article, request):
             "url": home,
             "logo": {"@type": "ImageObject", "url": absolute(static("img/favicon.svg"))},
         },
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [name for _, name in meta["tags"]],
     }
     # No byline, no author: the newsroom does not invent one.
     authors = [
-        {"@type": "Person", "name": b.person.name, "url": absolute(b.person.get_absolute_url())}
-        for b in article.bylines.all()
+        {"@type": "Person", "name": name, "url": absolute(path)} for name, path in meta["authors"]
     ]
     if authors:
         data["author"] = authors
     mentions = [
         {
             "@type": "Person",
-            "name": m.person.name,
-            "url": absolute(m.person.get_absolute_url()),
-            **({"description": m.role} if m.role else {}),
+            "name": name,
+            "url": absolute(path),
+            **({"description": role} if role else {}),
         }
-        for m in article.mentions.all()
+        for _, name, path, role in meta["mentions"]
     ]
     if mentions:
         data["mentions"] = mentions

@@ -1,6 +1,7 @@
-"""Store the rendered card and page of articles (articles/rendering.py).
+"""Store the rendered card and page of articles (articles/rendering.py) and recompute when each
+tag's and person's first story became public (``public_since``, articles/signals.py).
 
-Saving through the admin, the importer or the workflow renders them already; this is for rows
+Saving through the admin, the importer or the workflow does both already; this is for rows
 written another way (the fixture, bulk inserts) and, with ``--all``, after a deploy that changes
 the card or page templates. Idempotent.
 """
@@ -9,7 +10,7 @@ from django.core.management import BaseCommand
 from django.db.models import Q
 
 from articles import cache, rendering
-from articles.models import Article
+from articles.models import Article, Person, Tag
 
 
 class Command(BaseCommand):
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         if not options["all"]:
             articles = articles.filter(Q(card_html="") | Q(page_html=""))
         count = rendering.refresh(articles)
+        Tag.objects.refresh_public_since()
+        Person.objects.refresh_public_since()
         if count:
             cache.invalidate()  # cached pages hold the old renderings
         self.stdout.write(f"Rendered {count} article(s).")
