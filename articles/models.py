@@ -375,6 +375,19 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch("bylines", queryset=Byline.objects.select_related("person")),
         )
 
+    def among(self, ids):
+        """The stories of ``ids`` (a list or a subquery) that this queryset would give, looked up
+        by primary key. Its filters (``published()`` first of all) are checked per row as an
+        EXISTS, so the planner cannot choose to walk every public story and test each against
+        the ids instead, which is what SQLite does with the filters side by side."""
+        driven = Article.objects.filter(pk__in=ids).filter(
+            models.Exists(self.filter(pk=models.OuterRef("pk")))
+        )
+        fields, deferred = self.query.deferred_loading
+        if fields:
+            driven = driven.defer(*fields) if deferred else driven.only(*fields)
+        return driven
+
     def for_cards(self):
         """What a list of story cards reads: the cards rendered on save, in one query."""
         return self.only(*rendering.CARD_FIELDS)
@@ -535,12 +548,9 @@ class ArticleQuerySet(models.QuerySet):
             *[models.When(pk__in=pks, then=models.Value(n)) for n, pks in by_count.items()],
             output_field=models.IntegerField(),
         )
-        # Driven by the shortlist's primary keys; the rule is checked per row (an EXISTS), so
-        # the planner cannot choose to walk every public story instead.
         return (
-            Article.objects.for_cards()
-            .filter(pk__in=best)
-            .filter(models.Exists(self.filter(pk=models.OuterRef("pk"))))
+            self.for_cards()
+            .among(best)
             .annotate(shared=rank)
             .order_by("-shared", "-published_at", "-pk")[:limit]
         )

@@ -16,12 +16,15 @@ request but the query.
   (case-insensitive), newest first. Slower, and documented as a fallback only.
 """
 
+import json
 import re
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import CharField, F, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Concat, StrIndex
 
 # The language of the stories: stemming and stop words follow it.
 POSTGRES_CONFIG = "english"
@@ -52,9 +55,13 @@ SQLITE_TRIGGERS = {
 }
 
 
-# Search shows at most the numbered pages (ARTICLES_NUMBERED_PAGES of ARTICLES_PER_PAGE), so on
-# SQLite only that many best matches are ranked.
-SQLITE_LIMIT = settings.ARTICLES_NUMBERED_PAGES * settings.ARTICLES_PER_PAGE
+# Search shows at most the numbered pages (ARTICLES_NUMBERED_PAGES of ARTICLES_PER_PAGE).
+SHOWN = settings.ARTICLES_NUMBERED_PAGES * settings.ARTICLES_PER_PAGE
+# The best matches are chosen among this many of the newest: a common word matches more
+# stories every year, and ranking them all would make search slower as the archive grows. A
+# newsroom's readers look for recent stories first; older ones are found with more words or a
+# date filter, which narrow the matches before this limit applies.
+CANDIDATES = 1000
 
 
 def search(queryset, text):
@@ -66,34 +73,43 @@ def search(queryset, text):
     vendor = connections[queryset.db].vendor
     if vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=POSTGRES_CONFIG)
+        # Ranked among the newest matches only: ranking every match of a common word would
+        # cost more the bigger the archive grows (see CANDIDATES).
+        newest = queryset.filter(search_vector=query).order_by("-pk").values("pk")[:CANDIDATES]
         return (
-            queryset.filter(search_vector=query)
+            queryset.filter(pk__in=newest)
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-published_at", "-pk")
         )
     if vendor == "sqlite":
         # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.
         match = " ".join(f'"{word}"' for word in words)
-        # The best matches by bm25 (lower is better; the weights favour the headline, then the
-        # standfirst), in one full-text query; ranking each story with its own MATCH cost a
-        # full-text query per matching story. Only as many as the numbered pages can show.
         with connections[queryset.db].cursor() as cursor:
+            # The newest matches: FTS5 walks its index newest first and stops there.
             cursor.execute(
                 f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
-                f"ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SQLITE_LIMIT}",
+                f"ORDER BY rowid DESC LIMIT {CANDIDATES}",
                 [match],
             )
+            newest = cursor.fetchall()
+            if not newest:
+                return queryset.none()
+            # Those ranked by bm25 (lower is better; the weights favour the headline, then the
+            # standfirst), in one full-text query limited to their range of rowids.
+            cursor.execute(
+                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s AND rowid >= %s "
+                f"ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SHOWN}",
+                [match, newest[-1][0]],
+            )
             best = [row[0] for row in cursor.fetchall()]
-        if not best:
-            return queryset.none()
-        position = Case(
-            *(When(pk=pk, then=Value(-index)) for index, pk in enumerate(best)),
-            output_field=IntegerField(),
-        )
+        # The database keeps the public ones (the queryset's rules) in the order found. The ids
+        # go in as one JSON parameter and the order as one string: a CASE branch or a query
+        # parameter per id cost more to build than the whole query costs to run.
+        ids = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(best)])
+        order = Value("," + ",".join(map(str, best)) + ",")
+        position = StrIndex(order, Concat(Value(","), Cast("pk", CharField()), Value(",")))
         return (
-            queryset.filter(pk__in=best)
-            .annotate(rank=position)
-            .order_by("-rank", "-published_at", "-pk")
+            queryset.among(ids).annotate(rank=-position).order_by("-rank", "-published_at", "-pk")
         )
     for word in words:
         queryset = queryset.filter(
