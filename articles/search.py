@@ -74,8 +74,16 @@ def search(queryset, text):
     if vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=POSTGRES_CONFIG)
         # Ranked among the newest matches only: ranking every match of a common word would
-        # cost more the bigger the archive grows (see CANDIDATES).
-        newest = queryset.filter(search_vector=query).order_by("-pk").values("pk")[:CANDIDATES]
+        # cost more the bigger the archive grows (see CANDIDATES). "OFFSET 0" keeps the match
+        # itself a separate step, so it is always the GIN index that finds the matches: left
+        # to choose, the planner may walk the primary key newest first and test every story,
+        # which for a rare word means the whole archive.
+        newest = RawSQL(
+            "SELECT id FROM (SELECT id FROM articles_article"
+            " WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s) OFFSET 0) matches"
+            " ORDER BY id DESC LIMIT %s",
+            [POSTGRES_CONFIG, text, CANDIDATES],
+        )
         return (
             queryset.filter(pk__in=newest)
             .annotate(rank=SearchRank(F("search_vector"), query))

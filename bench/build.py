@@ -4,12 +4,13 @@ Runs against whatever ``DATABASE_URL`` names (the runner points it at a fresh SQ
 PostgreSQL database), migrates it, and bulk-inserts N published articles with their tags, bylines
 and mentions, drawn from 500 tags and 2,000 people, plus 20 shared lead images. Deterministic: the
 same N gives the same data. ``Article.save()`` is bypassed (bulk_create), so the body HTML is
-rendered here, once per distinct body. No revisions or events are created: public pages never
-read them.
+rendered here, once per distinct body, and the stored cards and pages by ``render_articles``
+afterwards. No revisions or events are created: public pages never read them.
 """
 
 import argparse
 import datetime
+import io
 import json
 import os
 import random
@@ -159,6 +160,7 @@ def build(n, sidecar):
 
     from articles.markdown import render_markdown
     from articles.models import Article, Byline, Mention, Person, Tag, TaggedArticle
+    from articles.pagination import cursor_for
 
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
@@ -266,6 +268,11 @@ def build(n, sidecar):
             middle = created[n // 2 - start]
         print(f"  {min(n, start + BATCH)}/{n} articles", end="\r", flush=True)
 
+    # bulk_create bypassed Article.save(): render the cards and pages readers are served, and
+    # each tag's and person's first publication, as saving each story would have.
+    print(f"  rendering {n} articles{' ' * 20}", end="\r", flush=True)
+    call_command("render_articles", verbosity=0, stdout=io.StringIO())
+
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -276,13 +283,16 @@ def build(n, sidecar):
     # What the runner requests: the most used tag (tag page), the second (filtered list), the
     # most prolific author (person page), the article in the middle of the archive.
     by_use = sorted(
-        Tag.objects.in_use().values_list("slug", "article_count"), key=lambda row: -row[1]
+        Tag.objects.with_article_counts().values_list("slug", "article_count"),
+        key=lambda row: -row[1],
     )
     top_author = Person.objects.annotate(n=Count("bylines")).order_by("-n", "pk").first()
     info = {
         "n": n,
         "vendor": connection.vendor,
         "article_slug": middle.slug,
+        # The "older stories" page that starts half-way through the archive (keyset pages).
+        "deep_cursor": cursor_for(middle),
         "tag_slug": by_use[0][0],
         "tag_count": by_use[0][1],
         "filter_tag_slug": by_use[1][0],

@@ -329,12 +329,12 @@ def collectstatic():
 
 
 def pages(info):
-    n = info["n"]
-    deep = max(1, n // 20 // 2)
     return [
         ("front", "/", "list"),
         ("list", "/articles/", "list"),
-        (f"deep (p.{deep})", f"/articles/?page={deep}", "list"),
+        # Half-way through the archive: past the numbered pages, "older stories" pages follow
+        # a keyset cursor (articles/pagination.py).
+        ("deep (half-way)", f"/articles/?before={info['deep_cursor']}", "list"),
         ("filtered (tag)", f"/articles/?tag={info['filter_tag_slug']}", "list"),
         ("search", f"/articles/?q={info['search_word']}", "list"),
         ("article", f"/articles/{info['article_slug']}/", "article"),
@@ -449,8 +449,8 @@ def run_pass(label, env, info, args, db_meter_parents, floor_file, own_pids=()):
                 fetch(server.base + path)
             # Whether the page cache answered (main's PageCacheMiddleware says so in a header).
             results.setdefault("_page_cache", {})[path] = LAST_HEADERS.get("x-page-cache", "-")
-        # If the list stops taking ?page= (keyset links instead), the deep page would silently be
-        # page 1: say so, so the runner gets taught the new links.
+        # If the list stops taking ?before= (its keyset links change), the deep page would
+        # silently be page 1: say so, so the runner gets taught the new links.
         deep = page_list[2][1]
         if bodies.get(deep) == bodies.get("/articles/"):
             print(f"  [{label}] WARNING: {deep} answers the same bytes as page 1", flush=True)

@@ -117,3 +117,49 @@ def test_a_taken_down_story_leaves_every_list_though_its_card_is_stored(db, mode
     assert "Soon withdrawn" in client_get(HOME)
     article.unpublish(moderator, "Legal advice")
     assert "Soon withdrawn" not in client_get(HOME) and "Soon withdrawn" not in client_get(LIST)
+
+
+# Tags' and people's public_since: in_use() must follow every change, and the clock.
+
+
+def _topics(client):
+    return client.get(LIST).context["filter"].form.fields["tag"].slugs
+
+
+def test_a_scheduled_storys_topic_and_people_appear_when_its_time_comes(db, client, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    due = timezone.now() + timedelta(hours=2)
+    article = ArticleFactory(headline="Embargoed", tags=["Embargo topic"], published_at=due)
+    MentionFactory(article=article, person=PersonFactory(name="Embargoed Person", slug="emb"))
+    assert "embargo-topic" not in _topics(client)
+    assert client.get(reverse("articles:person_detail", args=["emb"])).status_code == 404
+
+    later = due + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert "embargo-topic" in _topics(client)
+    assert client.get(reverse("articles:person_detail", args=["emb"])).status_code == 200
+
+
+def test_topics_and_people_leave_with_their_last_public_story(client, moderator):
+    article = ArticleFactory(tags=["Only here"])
+    writer = PersonFactory(name="Only Writer", slug="only-writer")
+    byline = BylineFactory(article=article, person=writer)
+    other = ArticleFactory(tags=["Elsewhere"])
+    assert "only-here" in _topics(client)
+
+    # The byline moves to someone else: the first writer has no public story left.
+    byline.person = PersonFactory(name="New Writer", slug="new-writer")
+    byline.save()
+    assert client.get(reverse("articles:person_detail", args=["only-writer"])).status_code == 404
+    assert client.get(reverse("articles:person_detail", args=["new-writer"])).status_code == 200
+
+    article.unpublish(moderator, "Legal advice")
+    assert "only-here" not in _topics(client)
+    assert client.get(reverse("articles:person_detail", args=["new-writer"])).status_code == 404
+
+    other.delete()
+    assert "elsewhere" not in _topics(client)
+    assert "Elsewhere" not in client.get(reverse("articles:tag_list")).content.decode()
