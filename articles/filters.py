@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .models import Article, Byline, Mention, Person, Tag
@@ -43,7 +43,42 @@ class ArticleFilterForm(forms.Form):
         )
 
 
-class DateInput(forms.DateInput):
+class OnePassInput:
+    """An ``<input>`` written in Python rather than through Django's widget templates (two
+    template renders per field, on every list page). Same attributes, same escaping."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        value = self.format_value(value)
+        if value not in (None, ""):
+            final_attrs["value"] = value
+        return format_html(
+            '<input type="{}" name="{}"{}>', self.input_type, name, flatatt(final_attrs)
+        )
+
+
+class TextInput(OnePassInput, forms.TextInput):
+    pass
+
+
+class OnePassSelect(forms.Select):
+    """A short ``<select>`` written in Python, as ``OnePassInput``."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (choice, mark_safe(" selected") if str(choice) == selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
+
+
+class DateInput(OnePassInput, forms.DateInput):
     """A native date picker. It can only hold a real date, so an invalid value typed into the
     address bar is left out (the form error says what was wrong) instead of making invalid HTML."""
 
@@ -103,7 +138,7 @@ class TopicsFilter(django_filters.MultipleChoiceFilter):
 
 
 def person_input(example):
-    return forms.TextInput(attrs={"placeholder": example, "autocomplete": "off"})
+    return TextInput(attrs={"placeholder": example, "autocomplete": "off"})
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -112,7 +147,7 @@ class ArticleFilter(django_filters.FilterSet):
         label="Search",
         method="filter_search",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. Syria talks"}),
+        widget=TextInput(attrs={"type": "search", "placeholder": "e.g. Syria talks"}),
     )
     tag = TopicsFilter(
         label="Topics",
@@ -136,7 +171,7 @@ class ArticleFilter(django_filters.FilterSet):
         widget=person_input("e.g. Jane Example"),
     )
     kind = django_filters.ChoiceFilter(
-        label="Kind", choices=Article.Kind.choices, empty_label="Any kind"
+        label="Kind", choices=Article.Kind.choices, empty_label="Any kind", widget=OnePassSelect
     )
     date_from = django_filters.DateFilter(
         label="From",
