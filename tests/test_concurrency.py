@@ -32,7 +32,9 @@ def test_readers_and_writers_at_once_on_file_backed_sqlite_see_no_locked_databas
     summary = result.stdout.splitlines()[0]
     assert summary.endswith("errors=0"), result.stdout
     reads, writes = (int(part.split("=")[1]) for part in summary.split()[:2])
-    assert reads > 20 and writes > 20, summary
+    # Enough of each to have overlapped (a save re-renders the story's card and page too, so
+    # writes are the slower of the two on a busy machine).
+    assert reads > 20 and writes > 10, summary
 
 
 def stored_files(settings):

@@ -332,7 +332,7 @@ def test_tag_and_person_pages_use_the_same_few_queries_whatever_the_number_of_ar
     assert response.status_code == 200
 
 
-def test_article_page_uses_four_queries_whatever_its_tags_people_corrections_and_related(
+def test_article_page_uses_three_queries_whatever_its_tags_people_corrections_and_related(
     client, django_assert_num_queries
 ):
     article = _story_with_everything(0)
@@ -344,9 +344,9 @@ def test_article_page_uses_four_queries_whatever_its_tags_people_corrections_and
     for kind in ["correction", "clarification", "update"]:
         article.corrections.create(kind=kind, note=f"A {kind}.")
     # The article (its page rendered when saved, with its tags, bylines, people mentioned and
-    # corrections), then the related stories: the newest links of its tags, of its people, and
-    # the best of those that are public.
-    with django_assert_num_queries(4):
+    # corrections), then the related stories: the newest links of its tags and people, and the
+    # best of those that are public.
+    with django_assert_num_queries(3):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
