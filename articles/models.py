@@ -37,6 +37,14 @@ def first_publication(rows, owner, article):
     return models.Subquery(earliest)
 
 
+def same_columns(queryset, model_on):
+    """``queryset`` reading the columns ``model_on`` reads (its ``only()`` or ``defer()``)."""
+    fields, deferred = model_on.query.deferred_loading
+    if fields:
+        return queryset.defer(*fields) if deferred else queryset.only(*fields)
+    return queryset
+
+
 def has_public_article(rows, field):
     """``rows`` (bylines, mentions, tag links) narrowed to those whose article, ``field``, is
     public. A nested EXISTS on ``published()``: each row's article is looked up by primary key,
@@ -383,10 +391,7 @@ class ArticleQuerySet(models.QuerySet):
         driven = Article.objects.filter(pk__in=ids).filter(
             models.Exists(self.filter(pk=models.OuterRef("pk")))
         )
-        fields, deferred = self.query.deferred_loading
-        if fields:
-            driven = driven.defer(*fields) if deferred else driven.only(*fields)
-        return driven
+        return same_columns(driven, self)
 
     def for_cards(self):
         """What a list of story cards reads: the cards rendered on save, in one query."""
