@@ -5,12 +5,12 @@ from html import escape
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from .models import Article, Byline, Mention, Person, Tag
+from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
 from .search import strip_control_characters
 
 
@@ -106,7 +106,7 @@ class TopicsSelect(forms.SelectMultiple):
         options = "".join(
             f'<option value="{escape(slug)}"{" selected" if slug in selected else ""}>'
             f"{escape(label)}</option>"
-            for slug, label in self.topics
+            for slug, label, _ in self.topics
         )
         final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(
@@ -127,14 +127,30 @@ class TopicsField(forms.MultipleChoiceField):
         kwargs.pop("choices", None)
         super().__init__(**kwargs)
         self.topics = self.widget.topics = topics
-        self.slugs = {slug for slug, _ in topics}
+        self.ids = {slug: pk for slug, _, pk in topics}
 
     def valid_value(self, value):
-        return value in self.slugs
+        return value in self.ids
+
+    def clean(self, value):
+        """The chosen topics' ids (the form shows and takes slugs)."""
+        return [self.ids[slug] for slug in super().clean(value)]
 
 
-class TopicsFilter(django_filters.MultipleChoiceFilter):
+class TopicsFilter(django_filters.Filter):
+    """Stories carrying every chosen topic: an EXISTS per topic, by id. A join would repeat a
+    story once per matching link and need DISTINCT over whole rows, which on PostgreSQL sorted
+    every story of the topic (35 ms for a topic on 7% of 100,000 stories); the EXISTS lets the
+    list walk the newest stories and stop at a page."""
+
     field_class = TopicsField
+
+    def filter(self, queryset, value):
+        for tag_id in value or ():
+            queryset = queryset.filter(
+                Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id=tag_id))
+            )
+        return queryset
 
 
 def person_input(example):
@@ -149,13 +165,8 @@ class ArticleFilter(django_filters.FilterSet):
         max_length=200,
         widget=TextInput(attrs={"type": "search", "placeholder": "e.g. Syria talks"}),
     )
-    tag = TopicsFilter(
-        label="Topics",
-        field_name="tags__slug",
-        # Several tags narrow the list: a story must carry all of them.
-        conjoined=True,
-        widget=TopicsSelect(attrs={"size": 6}),
-    )
+    # Several topics narrow the list: a story must carry all of them.
+    tag = TopicsFilter(label="Topics", widget=TopicsSelect(attrs={"size": 6}))
     # People are typed (a name or alias) or come from a person page's link (a slug): a list of
     # every person would be too long to choose from and cost a query on every page.
     person = django_filters.CharFilter(
@@ -203,7 +214,7 @@ class ArticleFilter(django_filters.FilterSet):
         # Only tags readers can see (a tag used by a draft alone could give the story away),
         # fetched once for both validating and rendering the choices.
         self.filters["tag"].extra["topics"] = list(
-            Tag.objects.in_use().order_by("name").values_list("slug", "name")
+            Tag.objects.in_use().order_by("name").values_list("slug", "name", "pk")
         )
 
     @property

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,7 +15,16 @@ from django_filters.views import FilterView
 
 from . import rendering
 from .filters import ArticleFilter
-from .models import Article, Byline, Correction, Mention, Person, Tag, TagRedirect
+from .models import (
+    Article,
+    Byline,
+    Correction,
+    Mention,
+    Person,
+    Tag,
+    TaggedArticle,
+    TagRedirect,
+)
 from .pagination import PaginationMixin
 
 FRONT_PAGE_SIZE = 12
@@ -153,7 +163,10 @@ class TagDetailView(PublishedArticlesMixin, ListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        # An EXISTS rather than a join, so the newest stories are walked and the walk stops at
+        # a page (a join made PostgreSQL sort every story of a big topic first).
+        links = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=self.tag)
+        return super().get_queryset().filter(Exists(links))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)

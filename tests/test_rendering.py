@@ -123,7 +123,7 @@ def test_a_taken_down_story_leaves_every_list_though_its_card_is_stored(db, mode
 
 
 def _topics(client):
-    return client.get(LIST).context["filter"].form.fields["tag"].slugs
+    return client.get(LIST).context["filter"].form.fields["tag"].ids
 
 
 def test_a_scheduled_storys_topic_and_people_appear_when_its_time_comes(db, client, monkeypatch):
