@@ -747,21 +747,14 @@ def report(all_results, sizes, args, started):
 
 
 def git_head():
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=common.ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%h %s"],
-            cwd=common.ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=common.ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        out = git("log", "-1", "--format=%h %s")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
         return f"`{out[:70]}`" + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "?"
