@@ -1,6 +1,7 @@
 """The reader's filters for the article list. They only narrow: the view decides what is public."""
 
 import datetime
+import functools
 from html import escape
 
 import django_filters
@@ -22,24 +23,26 @@ class ArticleFilterForm(forms.Form):
             self.add_error("date_to", "The end date is before the start date.")
         return data
 
-    def _people(self, field, queryset, missing):
-        """Turn a typed name, alias or a page's slug into the matching people's ids."""
+    def _people(self, field, people, missing):
+        """Turn a typed name, alias or a page's slug into the matching people's ids.
+        ``people`` makes the queryset to search, only when a name was typed: building it
+        (an EXISTS for authors) costs more than the rest of an empty field's cleaning."""
         value = self.cleaned_data.get(field, "")
         if not value:
             return value
-        ids = list(queryset.matching(value).values_list("pk", flat=True)[:50])
+        ids = list(people().matching(value).values_list("pk", flat=True)[:50])
         if not ids:
             raise forms.ValidationError(missing, params={"name": value}, code="no_match")
         return ids
 
     def clean_person(self):
         return self._people(
-            "person", Person.objects.in_use(), "No one called “%(name)s” is in our stories."
+            "person", Person.objects.in_use, "No one called “%(name)s” is in our stories."
         )
 
     def clean_author(self):
         return self._people(
-            "author", Person.objects.authors(), "No author called “%(name)s” writes for us."
+            "author", Person.objects.authors, "No author called “%(name)s” writes for us."
         )
 
 
@@ -92,49 +95,74 @@ class DateInput(OnePassInput, forms.DateInput):
             return None
 
 
-class TopicsSelect(forms.SelectMultiple):
-    """The topics as one ``<select multiple>``, rendered in one pass from ``topics`` (slug,
-    name pairs): Django's widget templates cost a template render per option, which for a few
-    hundred topics was most of a list page's time."""
+class Topics:
+    """The topics readers can choose from, as the form needs them: slug to id, and the
+    options already written as HTML. Made once per distinct list of topics (it changes only
+    when a topic is first used, renamed or merged), not per request: escaping a few hundred
+    names on every list page showed in the profile."""
 
-    topics = ()
+    def __init__(self, rows):
+        self.ids = {slug: pk for slug, _, pk in rows}
+        self.options = "".join(
+            f'<option value="{escape(slug)}">{escape(name)}</option>' for slug, name, _ in rows
+        )
+
+    def options_html(self, selected):
+        html = self.options
+        for slug in selected:
+            if slug in self.ids:
+                # Values are unique and written exactly this way above, so this marks one.
+                value = f'<option value="{escape(slug)}"'
+                html = html.replace(f"{value}>", f"{value} selected>", 1)
+        return html
+
+    @classmethod
+    @functools.lru_cache(maxsize=8)
+    def of(cls, rows):
+        """``rows``, a tuple of (slug, name, id), as ``Topics``, remembered for the next request
+        with the same topics. What is in use is still read from the database on every request;
+        only the work on the same answer is kept."""
+        return cls(rows)
+
+
+NO_TOPICS = Topics(())
+
+
+class TopicsSelect(forms.SelectMultiple):
+    """The topics as one ``<select multiple>``, written from ``Topics``: Django's widget
+    templates cost a template render per option, which for a few hundred topics was most of a
+    list page's time."""
+
+    topics = NO_TOPICS
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(item) for item in (value or [])}
-        # The standard library's escape: the same five characters as Django's, without the
-        # lazy-string and safe-string checks that, per option, showed in the profile.
-        options = "".join(
-            f'<option value="{escape(slug)}"{" selected" if slug in selected else ""}>'
-            f"{escape(label)}</option>"
-            for slug, label, _ in self.topics
-        )
         final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(
             '<select name="{}" multiple{}>{}</select>',
             name,
             flatatt(final_attrs),
-            mark_safe(options),  # noqa: S308 - every slug and name escaped above
+            mark_safe(self.topics.options_html(selected)),  # noqa: S308 - escaped in Topics
         )
 
 
 class TopicsField(forms.MultipleChoiceField):
-    """Slugs of topics readers can see. The topics are a plain list rather than Django
+    """Slugs of topics readers can see. The topics are a ``Topics`` rather than Django
     choices, which every request would normalise and deep-copy, option by option."""
 
     widget = TopicsSelect
 
-    def __init__(self, *, topics=(), **kwargs):
+    def __init__(self, *, topics=NO_TOPICS, **kwargs):
         kwargs.pop("choices", None)
         super().__init__(**kwargs)
         self.topics = self.widget.topics = topics
-        self.ids = {slug: pk for slug, _, pk in topics}
 
     def valid_value(self, value):
-        return value in self.ids
+        return value in self.topics.ids
 
     def clean(self, value):
         """The chosen topics' ids (the form shows and takes slugs)."""
-        return [self.ids[slug] for slug in super().clean(value)]
+        return [self.topics.ids[slug] for slug in super().clean(value)]
 
 
 class TopicsFilter(django_filters.Filter):
@@ -213,8 +241,8 @@ class ArticleFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         # Only tags readers can see (a tag used by a draft alone could give the story away),
         # fetched once for both validating and rendering the choices.
-        self.filters["tag"].extra["topics"] = list(
-            Tag.objects.in_use().order_by("name").values_list("slug", "name", "pk")
+        self.filters["tag"].extra["topics"] = Topics.of(
+            tuple(Tag.objects.in_use().order_by("name").values_list("slug", "name", "pk"))
         )
 
     @property

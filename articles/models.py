@@ -363,8 +363,8 @@ class MentionSuggestion(models.Model):
 
 # How many of the newest stories per shared tag or person "related stories" chooses from.
 RELATED_CANDIDATES = 300
-# How many of the best candidates, per story shown, are checked and ordered by the database.
-RELATED_SHORTLIST = 5
+# How many of the best candidates, per story shown, are checked by the database.
+RELATED_SHORTLIST = 3
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -545,8 +545,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def related_to(self, article, limit=4, tag_ids=None, person_ids=None):
         """Other stories sharing tags or people mentioned with ``article``, those sharing the
-        most first, then the newest, with what their cards show (a list, each with ``shared``,
-        the number of tags and people in common). Call it on ``published()``.
+        most first, then the newest, with what the related list shows (a list, each with
+        ``shared``, the number of tags and people in common). Call it on ``published()``.
         The ids of the article's tags and people mentioned are read from it unless given (the
         article page has them stored)."""
         if tag_ids is None:
@@ -565,7 +565,8 @@ class ArticleQuerySet(models.QuerySet):
         # here: most shared, then newest published. A handful rather than every candidate keeps
         # the query small; enough that drafts among them rarely leave a slot empty.
         best = sorted(shared, key=lambda pk: (shared[pk], pk), reverse=True)
-        found = list(self.for_cards().among(best[: limit * RELATED_SHORTLIST]))
+        shortlist = self.only(*rendering.RELATED_FIELDS).among(best[: limit * RELATED_SHORTLIST])
+        found = list(shortlist.order_by())
         for story in found:
             story.shared = shared[story.pk]
         found.sort(key=lambda story: (story.shared, story.published_at, story.pk), reverse=True)

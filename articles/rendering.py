@@ -14,10 +14,14 @@ those on the fly, and ``manage.py render_articles`` stores them (``make run`` ru
 deploy that changes these templates, run ``manage.py render_articles`` once.
 """
 
+from datetime import UTC
+
 from django.db import models
 from django.template.loader import render_to_string
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from . import images
 
@@ -40,6 +44,19 @@ CARD_FIELDS = (
     "standfirst",
     "card_html",
 )
+
+# What a related story shows (``related_html``): picture, kind, headline, date.
+RELATED_FIELDS = (
+    "pk",
+    "slug",
+    "headline",
+    "kind",
+    "published_at",
+    "lead_image",
+    "lead_image_alt",
+    "lead_image_renditions",
+)
+RELATED_SIZES = "(min-width: 44rem) 10rem, 33vw"
 
 
 def render_card(article):
@@ -148,3 +165,34 @@ def story_card(article, heading_level=2, with_image=False, eager=False, sizes=No
         picture,
         card_html(article, heading_level),
     )
+
+
+def related_html(stories):
+    """The article page's related stories, as list items. Written in Python, like
+    ``story_card``: a template loop over them cost as much as the rest of the page's body."""
+    return format_html_join(
+        "\n",
+        '<li class="related__item">\n  {}\n  <p class="kind kind--{}">{}</p>\n'
+        '  <a class="related__headline" href="{}">{}</a>\n'
+        '  <time datetime="{}">{}</time>\n</li>',
+        (
+            (
+                picture_html(story, RELATED_SIZES, css_class="related__image"),
+                story.kind,
+                story.get_kind_display(),
+                story.get_absolute_url(),
+                story.headline,
+                iso_datetime(story.published_at),
+                date_format(localtime(story.published_at), "j F Y"),
+            )
+            for story in stories
+        ),
+    )
+
+
+def iso_datetime(value):
+    """A moment as HTML's ``datetime`` attribute and ISO 8601 take it: UTC, whole seconds
+    (Django's "c" format writes microseconds, which HTML's time element refuses)."""
+    if not value:
+        return ""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()

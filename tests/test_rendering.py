@@ -123,7 +123,7 @@ def test_a_taken_down_story_leaves_every_list_though_its_card_is_stored(db, mode
 
 
 def _topics(client):
-    return client.get(LIST).context["filter"].form.fields["tag"].ids
+    return client.get(LIST).context["filter"].form.fields["tag"].topics.ids
 
 
 def test_a_scheduled_storys_topic_and_people_appear_when_its_time_comes(db, client, monkeypatch):
@@ -163,3 +163,22 @@ def test_topics_and_people_leave_with_their_last_public_story(client, moderator)
     other.delete()
     assert "elsewhere" not in _topics(client)
     assert "Elsewhere" not in client.get(reverse("articles:tag_list")).content.decode()
+
+
+def test_the_topic_filter_shows_renamed_and_chosen_topics_as_they_are_now(db, client):
+    """The topics' options are written once per list of topics and reused: a renamed topic
+    must still show its new name at once, and a reader's choice must stay chosen."""
+    ArticleFactory(tags=["Harbours", "Rail & <Roads>"])
+    page = client.get(LIST, {"tag": "harbours"}).content.decode()
+    assert '<option value="harbours" selected>Harbours</option>' in page
+    assert '<option value="rail-roads">Rail &amp; &lt;Roads&gt;</option>' in page
+
+    tag = Tag.objects.get(slug="harbours")
+    tag.name = "Ports"
+    tag.save()
+    page = client.get(LIST, {"tag": ["harbours", "rail-roads"]}).content.decode()
+    assert '<option value="harbours" selected>Ports</option>' in page
+    assert '<option value="rail-roads" selected>Rail &amp; &lt;Roads&gt;</option>' in page
+    page = client.get(LIST).content.decode()
+    assert '<option value="harbours">Ports</option>' in page
+    assert '<option value="rail-roads">Rail &amp; &lt;Roads&gt;</option>' in page

@@ -1,13 +1,14 @@
 """Template tags for what readers, browsers, feed readers and search engines are given:
 responsive pictures, absolute URLs, structured data and XML-safe text."""
 
+import functools
 import json
-from datetime import UTC
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -22,6 +23,21 @@ JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0
 
 
 @register.simple_tag
+def site_links():
+    """The addresses every page's header, footer and feed links point to, by URL name."""
+    return _site_links(get_script_prefix())
+
+
+@functools.lru_cache(maxsize=16)
+def _site_links(prefix):
+    # Reversed once per script prefix (reverse() reads it) rather than ten times per page,
+    # which showed in the profile of every public page. The URLconf does not change at run time.
+    names = ["home", "article_list", "tag_list", "person_list", "correction_list"]
+    names += ["latest_feed", "latest_atom_feed"]
+    return {name: reverse(f"articles:{name}") for name in names}
+
+
+@register.simple_tag
 def site_name():
     return settings.SITE_NAME
 
@@ -32,13 +48,7 @@ def absolute_url(context, path):
     return context["request"].build_absolute_uri(path)
 
 
-@register.filter
-def iso_datetime(value):
-    """A moment as HTML's ``datetime`` attribute and ISO 8601 take it: UTC, whole seconds
-    (Django's "c" format writes microseconds, which HTML's time element refuses)."""
-    if not value:
-        return ""
-    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+iso_datetime = register.filter(rendering.iso_datetime)
 
 
 @register.filter
@@ -59,6 +69,12 @@ def story_card(article, heading_level=2, with_image=False, eager=False, sizes=No
     """A story in a list: ``heading_level`` of its headline, ``with_image`` its picture,
     ``eager`` when that picture is above the fold, ``sizes`` for it."""
     return rendering.story_card(article, heading_level, with_image, eager, sizes)
+
+
+@register.simple_tag
+def related_stories(stories):
+    """The article page's related stories as list items (``rendering.related_html``)."""
+    return rendering.related_html(stories)
 
 
 @register.simple_tag
