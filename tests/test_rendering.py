@@ -182,3 +182,28 @@ def test_the_topic_filter_shows_renamed_and_chosen_topics_as_they_are_now(db, cl
     page = client.get(LIST).content.decode()
     assert '<option value="harbours">Ports</option>' in page
     assert '<option value="rail-roads">Rail &amp; &lt;Roads&gt;</option>' in page
+
+
+def test_addresses_are_what_reverse_gives_under_any_script_prefix(db):
+    """Stories', topics' and people's addresses are put together from a route reversed once
+    per script prefix; they must be exactly what ``reverse()`` gives, quoting included."""
+    from django.urls import set_script_prefix
+
+    article = ArticleFactory(slug="harbour-reopens", tags=["Harbours"])
+    tag = Tag.objects.create(name="Été en ville", slug="été-en-ville")
+    person = PersonFactory(slug="ann-writer")
+    try:
+        for prefix in ["/", "/news/"]:
+            set_script_prefix(prefix)
+            for obj, name in [
+                (article, "article_detail"),
+                (tag, "tag_detail"),
+                (Tag.objects.get(slug="harbours"), "tag_detail"),
+                (person, "person_detail"),
+            ]:
+                expected = reverse(f"articles:{name}", kwargs={"slug": obj.slug})
+                assert obj.get_absolute_url() == expected
+                assert expected.startswith(prefix)
+        assert tag.get_absolute_url() == "/news/tags/%C3%A9t%C3%A9-en-ville/"
+    finally:
+        set_script_prefix("/")
