@@ -33,7 +33,9 @@ class CappedPaginator(Paginator):
         limit = self.per_page * settings.ARTICLES_NUMBERED_PAGES
         object_list = self.object_list
         if hasattr(object_list, "count") and not isinstance(object_list, list):
-            counted = object_list[: limit + 1].count()
+            # Only whether rows exist matters here: no columns, no annotations (a search's
+            # rank) and no order, which would otherwise all be computed and sorted to count.
+            counted = object_list.order_by().values("pk")[: limit + 1].count()
         else:
             counted = len(object_list[: limit + 1])
         return min(counted, limit), counted > limit
