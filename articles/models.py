@@ -22,7 +22,6 @@ from . import images, rendering, search, signals
 from .markdown import render_markdown
 from .suggestions import find_people
 
-
 ASCII_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 SLUG_MARKER = "slug-goes-here"
 
