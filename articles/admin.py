@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 
-from . import dashboard
+from . import dashboard, signals
 from .forms import ArticleAdminForm, PersonAdminForm, TransitionForm
 from .models import Article, Byline, Event, Mention, Person, Revision, Tag, TagAlias
 
@@ -220,6 +220,12 @@ class ArticleAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         # The form offers only the workflow steps this user may take.
         return type(form.__name__, (form,), {"user": request.user})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The story is rendered once for the whole save (article, tags, inlines, workflow
+        # step), at its end and inside its transaction, rather than once per signal.
+        with transaction.atomic(using=router.db_for_write(self.model)), signals.batched():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         # The revision is recorded in save_related, once tags and inlines are saved as well.

@@ -488,7 +488,8 @@ class ArticleQuerySet(models.QuerySet):
         through aliases; authors and people mentioned that the data names are linked; the
         people its text names are offered as suggestions. Returns ``(article, created)``.
         """
-        with transaction.atomic():
+        # Rendered once at the end (signals.batched), not once per tag, byline and mention.
+        with transaction.atomic(), signals.batched():
             article = self.select_for_update().filter(slug=data.slug).first()
             created = article is None
             if created:

@@ -12,28 +12,79 @@ change either. Bulk updates send no signals: code that moves rows in bulk (``Tag
 calls ``refresh`` itself. Rows loaded raw (fixtures) are left to ``manage.py render_articles``.
 """
 
+import contextlib
+import contextvars
+from dataclasses import dataclass, field
+
 from django.db.models import Q
 
 from . import rendering
 
 
-def refresh(articles=(), tags=(), people=()):
-    """Render ``articles`` (ids) again and recompute ``public_since`` for their tags and people
-    plus the ``tags`` and ``people`` (ids) given, such as those just unlinked."""
+@dataclass
+class _Pending:
+    render: set = field(default_factory=set)  # articles to render again
+    owners: set = field(default_factory=set)  # articles whose tags and people to recompute
+    tags: set = field(default_factory=set)
+    people: set = field(default_factory=set)
+
+
+_batch = contextvars.ContextVar("newsroom_render_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Note what changes inside, and render and recompute it once, on the way out.
+
+    One admin save sends a signal for the article, each tag change, byline, mention and
+    workflow step, and each rendered the story again (five or six times for a typical save).
+    Inside this block they are collected and done once at the end, still inside the caller's
+    transaction. Nothing is done if the block raises (its transaction is rolled back anyway);
+    a nested block leaves the work to the outermost one."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending = _Pending()
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _refresh(pending)
+
+
+def refresh(articles=(), tags=(), people=(), *, owners=True):
+    """Render ``articles`` (ids) again and, with ``owners``, recompute ``public_since`` for their
+    tags and people; also for the ``tags`` and ``people`` (ids) given, such as those just
+    unlinked. Inside ``batched()``, noted and done once at its end."""
+    pending = _batch.get()
+    now = pending is None
+    if now:
+        pending = _Pending()
+    articles = {pk for pk in articles if pk is not None}
+    pending.render |= articles
+    if owners:
+        pending.owners |= articles
+    pending.tags |= {pk for pk in tags if pk is not None}
+    pending.people |= {pk for pk in people if pk is not None}
+    if now:
+        _refresh(pending)
+
+
+def _refresh(pending):
     from .models import Byline, Mention, Person, Tag, TaggedArticle
 
-    articles = [pk for pk in articles if pk is not None]
-    if articles:
-        rendering.refresh(articles)
-    tag_ids = {pk for pk in tags if pk is not None}
-    person_ids = {pk for pk in people if pk is not None}
-    if articles:
+    if pending.render:
+        rendering.refresh(pending.render)
+    tag_ids, person_ids = set(pending.tags), set(pending.people)
+    if pending.owners:
+        owners = list(pending.owners)
         tag_ids.update(
-            TaggedArticle.objects.filter(content_object__in=articles).values_list("tag", flat=True)
+            TaggedArticle.objects.filter(content_object__in=owners).values_list("tag", flat=True)
         )
         for model in (Byline, Mention):
             person_ids.update(
-                model.objects.filter(article__in=articles).values_list("person", flat=True)
+                model.objects.filter(article__in=owners).values_list("person", flat=True)
             )
     if tag_ids:
         Tag.objects.filter(pk__in=tag_ids).refresh_public_since()
@@ -85,7 +136,7 @@ def tag_link_changed(sender, instance, raw=False, **kwargs):
 
 def correction_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        rendering.refresh([instance.article_id])
+        refresh(articles=[instance.article_id], owners=False)
 
 
 def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -111,15 +162,13 @@ def person_saved(sender, instance, raw=False, **kwargs):
     from .models import Article
 
     if not raw:
-        rendering.refresh(
-            Article.objects.filter(Q(bylines__person=instance) | Q(mentions__person=instance))
-            .distinct()
-            .values_list("pk", flat=True)
-        )
+        stories = Article.objects.filter(Q(bylines__person=instance) | Q(mentions__person=instance))
+        refresh(articles=stories.distinct().values_list("pk", flat=True), owners=False)
 
 
 def tag_saved(sender, instance, raw=False, **kwargs):
     from .models import Article
 
     if not raw:
-        rendering.refresh(Article.objects.filter(tags=instance).values_list("pk", flat=True))
+        stories = Article.objects.filter(tags=instance).values_list("pk", flat=True)
+        refresh(articles=stories, owners=False)

@@ -93,6 +93,28 @@ def test_an_edited_headline_shows_on_the_list_and_the_page_after_an_admin_save(e
     assert ">Harbours</a>" in client_get(LIST)
 
 
+def test_an_admin_save_renders_the_story_once_with_everything_it_changed(
+    editor_client, monkeypatch
+):
+    """The article, its tags and the workflow step each send signals; the story is rendered
+    once, at the end of the save, and shows all of it."""
+    from articles import rendering
+
+    article = ArticleFactory(headline="Old headline", tags=["Rail"], body="Text.")
+    rendered = []
+    render_page = rendering.render_page
+    monkeypatch.setattr(
+        rendering, "render_page", lambda story: rendered.append(story.pk) or render_page(story)
+    )
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = edit_form(article, headline="New headline", tags="Harbours, Ports", change_kind="update")
+    assert editor_client.post(url, data).status_code == 302
+    assert rendered == [article.pk]
+    page = client_get(article.get_absolute_url())
+    assert "New headline" in page and ">Harbours<" in page and ">Ports<" in page
+    assert ">Rail<" not in page
+
+
 def test_stories_loaded_without_save_are_rendered_on_the_fly_then_stored(db):
     article = ArticleFactory(headline="Loaded raw", tags=["Archive"])
     BylineFactory(article=article, person=PersonFactory(name="Dee Archivist"))
