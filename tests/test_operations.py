@@ -123,19 +123,23 @@ def test_settings_are_secure_by_default_with_debug_off(settings):
 
 @pytest.mark.sqlite
 @pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_busy_timeout(tmp_path):
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions_a_busy_timeout_and_a_page_cache(
+    tmp_path,
+):
     database = tmp_path / "newsroom.sqlite3"
     result = run_manage(
         "shell",
         "-c",
         "from django.db import connection; c = connection.cursor(); "
         "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]); "
+        "c.execute('PRAGMA cache_size'); print('cache', c.fetchone()[0]); "
         "print(connection.settings_dict['OPTIONS'])",
         DJANGO_DEBUG="1",
         DATABASE_URL=f"sqlite:///{database}",
     )
     assert result.returncode == 0, result.stderr
     assert "wal" in result.stdout
+    assert "cache -32768" in result.stdout  # a 32 MiB page cache per connection
     assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
     assert "'timeout': 20" in result.stdout
 
