@@ -148,7 +148,6 @@ class TagDetailView(PublishedArticlesMixin, ListView):
     """A tag's stories. A tag with no published story is a 404, so drafts do not leak by name."""
 
     template_name = "articles/tag_detail.html"
-    allow_empty = False
 
     def get(self, request, *args, **kwargs):
         try:
@@ -167,6 +166,14 @@ class TagDetailView(PublishedArticlesMixin, ListView):
         # a page (a join made PostgreSQL sort every story of a big topic first).
         links = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=self.tag)
         return super().get_queryset().filter(Exists(links))
+
+    def paginate_queryset(self, queryset, page_size):
+        # Empty is a 404, told from the count the page needs anyway rather than from one more
+        # query (ListView's allow_empty = False asks the database first).
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if paginator is not None and paginator.count == 0:
+            raise Http404("No public stories carry this tag.")
+        return paginator, page, object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
