@@ -30,21 +30,6 @@ PAGE_TEMPLATE = "includes/article_page.html"
 # Rows rendered per batch: each batch prefetches its relations in a fixed number of queries.
 BATCH = 200
 
-# What a list of cards reads: the stored card and what wraps it (picture, links), nothing else.
-CARD_FIELDS = (
-    "pk",
-    "slug",
-    "headline",
-    "kind",
-    "published_at",
-    "lead_image",
-    "lead_image_alt",
-    "lead_image_renditions",
-    # Only needed to render a card that was never stored (see card_html below).
-    "standfirst",
-    "card_html",
-)
-
 # What a related story shows (``related_html``): picture, kind, headline, date.
 RELATED_FIELDS = (
     "pk",
@@ -56,6 +41,9 @@ RELATED_FIELDS = (
     "lead_image_alt",
     "lead_image_renditions",
 )
+# What a list of cards reads: the stored card and what wraps it (picture, links), nothing else;
+# the standfirst only to render a card that was never stored (see card_html below).
+CARD_FIELDS = (*RELATED_FIELDS, "standfirst", "card_html")
 RELATED_SIZES = "(min-width: 44rem) 10rem, 33vw"
 
 
