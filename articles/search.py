@@ -66,11 +66,11 @@ CANDIDATES = 300
 # PostgreSQL: the newest CANDIDATES matches. The GIN index finds every match of a word at
 # once, but each match's row must then be read to check it, and a common word matches a tenth
 # of the archive: that reading grew with the archive (3.8x from 1,000 to 100,000 stories). So
-# the matches are looked for in windows of ids, newest first, each four times as wide as the
-# one before (FIRST_WINDOW ids, then 4x, 16x... down to the oldest story), and the search stops
-# as soon as it has enough: only the rows of the windows it needed are read. The first window
-# holds enough matches of a word found in one story in ten; a rarer word takes more windows,
-# each cheap since the index holds few of its matches.
+# the matches are looked for among the newest FIRST_WINDOW ids first, then among the next
+# WIDER times as many, and only then in the rest of the archive, stopping as soon as there are
+# enough: for a common word only the rows of the first window are read. The first window holds
+# enough matches of a word found in one story in ten. The rest is searched as it was before
+# the windows (every older match read), so a rare or old word costs no more than it did.
 FIRST_WINDOW = 10 * CANDIDATES
 WIDER = 4
 MATCH = "search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
@@ -83,22 +83,25 @@ def postgresql_newest_matches(connection, text):
         (top,) = cursor.fetchone()
         if top is None:
             return []
-        # One branch per window, newest first; PostgreSQL runs the branches of a UNION ALL in
-        # turn and stops at the LIMIT, so the older windows are not read when the newer ones
+        ranges, upper = [], int(top) + 1
+        for width in (FIRST_WINDOW, FIRST_WINDOW * WIDER, upper):
+            lower = max(upper - width, 0)
+            ranges.append((lower, upper))
+            upper = lower
+            if upper == 0:
+                break
+        # One branch per range, newest first; PostgreSQL runs the branches of a UNION ALL in
+        # turn and stops at the LIMIT, so the older ranges are not read when the newer ones
         # are enough. The bounds are written into the query as numbers (they are integers
-        # from the database): planned with them, each window combines the GIN index with a
+        # from the database): planned with them, a window combines the GIN index with a
         # range of the primary key. Given unknown bounds, the planner assumed a window of a
         # few rows and tested every story in it one by one, which cost more on a small archive.
-        branches, params = [], []
-        upper, width = int(top) + 1, FIRST_WINDOW
-        while upper > 0:
-            lower = max(upper - width, 0)
-            branches.append(
-                f"(SELECT id FROM articles_article WHERE {MATCH} "
-                f"AND id >= {lower} AND id < {upper} ORDER BY id DESC)"
-            )
-            params += [POSTGRES_CONFIG, text]
-            upper, width = lower, width * WIDER
+        branches = [
+            f"(SELECT id FROM articles_article WHERE {MATCH} "
+            f"AND id >= {lower} AND id < {upper} ORDER BY id DESC)"
+            for lower, upper in ranges
+        ]
+        params = [POSTGRES_CONFIG, text] * len(branches)
         cursor.execute(" UNION ALL ".join(branches) + " LIMIT %s", [*params, CANDIDATES])
         return [row[0] for row in cursor.fetchall()]
 
