@@ -15,13 +15,14 @@ import re
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.html import escape
 
 from . import images, rendering
-from .models import Article, Byline, Mention, Person, Tag
+from .models import Article, Byline, Mention, Person, Tag, TagRedirect
 
 FEED_SIZE = 30
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -164,6 +165,19 @@ class LatestStoriesAtomFeed(LatestStoriesFeed):
 
 
 class TagFeed(ArticleFeed):
+    def __call__(self, request, slug):
+        try:
+            return super().__call__(request, slug=slug)
+        except Http404:
+            # A tag merged into another: its old feed moves permanently to the kept tag's, as
+            # its page does, so that feed readers subscribed to it follow.
+            merged = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
+            if merged is None or Tag.objects.filter(slug=slug).exists():
+                raise
+            return HttpResponsePermanentRedirect(
+                reverse("articles:tag_feed", args=[merged.tag.slug])
+            )
+
     def get_object(self, request, slug):
         # A tag whose stories are all hidden has no feed, as it has no page.
         return get_object_or_404(Tag.objects.in_use(), slug=slug)
