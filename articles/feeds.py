@@ -1,4 +1,4 @@
-"""RSS and Atom feeds: the latest stories, a tag's and a person's. Every one starts from
+"""RSS and Atom feeds of the latest stories, a tag's and a person's. Every one starts from
 ``Article.objects.published()`` and links items through ``get_absolute_url()``.
 
 Items carry each author, the tags as categories, the publication and update times, the
@@ -165,6 +165,8 @@ class LatestStoriesAtomFeed(LatestStoriesFeed):
 
 
 class TagFeed(ArticleFeed):
+    url_name = "articles:tag_feed"
+
     def __call__(self, request, slug):
         try:
             return super().__call__(request, slug=slug)
@@ -174,9 +176,7 @@ class TagFeed(ArticleFeed):
             merged = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
             if merged is None or Tag.objects.filter(slug=slug).exists():
                 raise
-            return HttpResponsePermanentRedirect(
-                reverse("articles:tag_feed", args=[merged.tag.slug])
-            )
+            return HttpResponsePermanentRedirect(reverse(self.url_name, args=[merged.tag.slug]))
 
     def get_object(self, request, slug):
         # A tag whose stories are all hidden has no feed, as it has no page.
@@ -213,3 +213,18 @@ class PersonFeed(ArticleFeed):
             pk__in=Mention.objects.filter(person=person).values("article")
         )
         return self.stories(Article.objects.published().filter(by_or_about))
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = AtomFeed
+    url_name = "articles:tag_atom_feed"
+
+    def subtitle(self, tag):
+        return self.description(tag)
+
+
+class PersonAtomFeed(PersonFeed):
+    feed_type = AtomFeed
+
+    def subtitle(self, person):
+        return self.description(person)

@@ -30,9 +30,11 @@ urlpatterns = [
     path("tags/", views.TagListView.as_view(), name="tag_list"),
     path("tags/<uslug:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("tags/<uslug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag_atom_feed"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("people/<slug:slug>/feed/", feeds.PersonFeed(), name="person_feed"),
+    path("people/<slug:slug>/feed/atom/", feeds.PersonAtomFeed(), name="person_atom_feed"),
     path("feeds/latest/", feeds.LatestStoriesFeed(), name="latest_feed"),
     path("feeds/latest/atom/", feeds.LatestStoriesAtomFeed(), name="latest_atom_feed"),
     path(

@@ -132,6 +132,8 @@ def test_merging_tags_moves_every_article_and_redirects_the_old_page(editor_clie
     assert old_feed.status_code == 301
     assert old_feed["Location"] == reverse("articles:tag_feed", args=["us"])
     assert client.get(old_feed["Location"]).status_code == 200
+    old_atom = client.get(reverse("articles:tag_atom_feed", args=["usa"]))
+    assert old_atom["Location"] == reverse("articles:tag_atom_feed", args=["us"])
     assert client.get(reverse("articles:tag_feed", args=["nowhere"])).status_code == 404
     # The old name is now an alias: typing it tags with the kept tag.
     editor_client.post(ADD_URL, article_form(slug="later", tags="usa"))

@@ -96,10 +96,11 @@ def test_feeds_stay_well_formed_with_control_characters_and_markup_in_any_text(c
     assert "&lt;b&gt;bold" in entry.summary
 
 
-def test_tag_feed_lists_only_that_tags_public_stories(client, story):
+@pytest.mark.parametrize("url_name", ["articles:tag_feed", "articles:tag_atom_feed"])
+def test_tag_feed_lists_only_that_tags_public_stories(client, story, url_name):
     ArticleFactory(headline="Weather story", tags=["Weather"])
     ArticleFactory(headline="Draft on diplomacy", tags=["Diplomacy"], status=Article.Status.DRAFT)
-    _, feed = parse(client, reverse("articles:tag_feed", args=["diplomacy"]))
+    _, feed = parse(client, reverse(url_name, args=["diplomacy"]))
     assert [entry.title for entry in feed.entries] == [story.headline]
     assert "Diplomacy" in feed.feed.title
     assert feed.feed.link == "http://testserver" + reverse(
@@ -114,15 +115,17 @@ def test_tag_feed_works_for_a_tag_with_a_non_ascii_slug(client):
     assert [entry.title for entry in feed.entries] == ["Coffee story"]
 
 
-def test_person_feed_lists_stories_by_and_about_them(client):
+@pytest.mark.parametrize("url_name", ["articles:person_feed", "articles:person_atom_feed"])
+def test_person_feed_lists_stories_by_and_about_them(client, url_name):
     person = PersonFactory(name="Dana Both", slug="dana-both")
     written = ArticleFactory(headline="Written by Dana")
     BylineFactory(article=written, person=person)
     about = ArticleFactory(headline="About Dana", published_at=timezone.now() - timedelta(days=1))
     MentionFactory(article=about, person=person)
     ArticleFactory(headline="Nothing to do with Dana")
-    _, feed = parse(client, reverse("articles:person_feed", args=["dana-both"]))
+    _, feed = parse(client, reverse(url_name, args=["dana-both"]))
     assert [entry.title for entry in feed.entries] == ["Written by Dana", "About Dana"]
+    assert "Dana Both" in feed.feed.title
 
 
 @pytest.mark.parametrize(
@@ -130,6 +133,8 @@ def test_person_feed_lists_stories_by_and_about_them(client):
     [
         reverse("articles:tag_feed", args=["no-such-tag"]),
         reverse("articles:person_feed", args=["no-such-person"]),
+        reverse("articles:tag_atom_feed", args=["no-such-tag"]),
+        reverse("articles:person_atom_feed", args=["no-such-person"]),
         "/tags/%00/feed/",
         "/tags/%00/",
     ],
@@ -152,9 +157,13 @@ def test_pages_announce_their_feeds_in_the_head(client, story):
         reverse("articles:home"): [reverse("articles:latest_feed")],
         story.get_absolute_url(): [reverse("articles:latest_atom_feed")],
         reverse("articles:tag_detail", args=["diplomacy"]): [
-            reverse("articles:tag_feed", args=["diplomacy"])
+            reverse("articles:tag_feed", args=["diplomacy"]),
+            reverse("articles:tag_atom_feed", args=["diplomacy"]),
         ],
-        person.get_absolute_url(): [reverse("articles:person_feed", args=[person.slug])],
+        person.get_absolute_url(): [
+            reverse("articles:person_feed", args=[person.slug]),
+            reverse("articles:person_atom_feed", args=[person.slug]),
+        ],
     }
     for page, feeds in expectations.items():
         head = client.get(page).content.decode().split("</head>")[0]

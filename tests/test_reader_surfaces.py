@@ -60,6 +60,8 @@ SURFACES = {
     "Atom": reverse("articles:latest_atom_feed"),
     "tag feed": reverse("articles:tag_feed", args=["shared-topic"]),
     "person feed": reverse("articles:person_feed", args=["shared-person"]),
+    "tag Atom feed": reverse("articles:tag_atom_feed", args=["shared-topic"]),
+    "person Atom feed": reverse("articles:person_atom_feed", args=["shared-person"]),
     "sitemap index": reverse("articles:sitemap"),
     "sitemap of articles": reverse("articles:sitemap_section", args=["articles"]),
     "sitemap of tags": reverse("articles:sitemap_section", args=["tags"]),
