@@ -173,10 +173,10 @@ class TagFeed(ArticleFeed):
         except Http404:
             # A tag merged into another: its old feed moves permanently to the kept tag's, as
             # its page does, so that feed readers subscribed to it follow.
-            merged = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
-            if merged is None or Tag.objects.filter(slug=slug).exists():
+            kept = TagRedirect.kept_tag(slug)
+            if kept is None:
                 raise
-            return HttpResponsePermanentRedirect(reverse(self.url_name, args=[merged.tag.slug]))
+            return HttpResponsePermanentRedirect(reverse(self.url_name, args=[kept.slug]))
 
     def get_object(self, request, slug):
         # A tag whose stories are all hidden has no feed, as it has no page.

@@ -26,22 +26,28 @@ ASCII_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 SLUG_MARKER = "slug-goes-here"
 
 
+@functools.lru_cache(maxsize=64)
+def _reversed(name, prefix, **kwargs):
+    # reverse() reads the script prefix itself; it is a key here so each prefix has its own.
+    return reverse(name, kwargs=kwargs or None)
+
+
+def reversed_once(name, **kwargs):
+    """``reverse(name, kwargs=kwargs)``, worked out once per script prefix (the URLconf does
+    not change at run time): pages link the same addresses many times, and reversing was a
+    tenth of a feed's time and showed on every page."""
+    return _reversed(name, get_script_prefix(), **kwargs)
+
+
 def slug_url(name, slug):
-    """``reverse(name, kwargs={"slug": slug})``, the route reversed once per script prefix
-    rather than per call: feeds, sitemaps and related stories link dozens of stories per
-    request, and reversing was a tenth of their time. An ASCII slug is put in as it is, as
-    ``reverse()`` would; anything else goes through ``reverse()`` (quoting, validation)."""
+    """``reverse(name, kwargs={"slug": slug})`` for any slug, from the route reversed once:
+    feeds, sitemaps and related stories link dozens of stories per request. An ASCII slug is
+    put in as it is, as ``reverse()`` would; anything else goes through ``reverse()`` (quoting,
+    validation)."""
     if not ASCII_SLUG.fullmatch(slug):
         return reverse(name, kwargs={"slug": slug})
-    before, after = _around_slug(name, get_script_prefix())
+    before, after = reversed_once(name, slug=SLUG_MARKER).split(SLUG_MARKER)
     return f"{before}{slug}{after}"
-
-
-@functools.lru_cache(maxsize=32)
-def _around_slug(name, prefix):
-    # reverse() reads the script prefix itself; it is a key here so each prefix has its own.
-    before, after = reverse(name, kwargs={"slug": SLUG_MARKER}).split(SLUG_MARKER)
-    return before, after
 
 
 def first_publication(rows, owner, article):
@@ -237,6 +243,15 @@ class TagRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.tag.slug}"
+
+    @classmethod
+    def kept_tag(cls, slug):
+        """The tag that ``slug``, the address of a tag merged away, now belongs to; None when
+        no merge left it or a tag has that address again. The tag page and feeds redirect."""
+        merged = cls.objects.filter(old_slug=slug).select_related("tag").first()
+        if merged is None or Tag.objects.filter(slug=slug).exists():
+            return None
+        return merged.tag
 
 
 class TaggedArticle(TaggedItemBase):

@@ -154,11 +154,10 @@ class TagDetailView(PublishedArticlesMixin, ListView):
             return super().get(request, *args, **kwargs)
         except Http404:
             # A tag merged into another: its old address moves permanently to the kept tag.
-            slug = kwargs["slug"]
-            merged = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
-            if merged is None or Tag.objects.filter(slug=slug).exists():
+            kept = TagRedirect.kept_tag(kwargs["slug"])
+            if kept is None:
                 raise
-            return HttpResponsePermanentRedirect(merged.tag.get_absolute_url())
+            return HttpResponsePermanentRedirect(kept.get_absolute_url())
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])

@@ -1,20 +1,18 @@
 """Template tags for what readers, browsers, feed readers and search engines are given:
 responsive pictures, absolute URLs, structured data and XML-safe text."""
 
-import functools
 import json
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import images, rendering
 from ..feeds import xml_safe as strip_xml_unsafe
-from ..models import Article
+from ..models import Article, reversed_once
 
 register = template.Library()
 
@@ -25,16 +23,9 @@ JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0
 @register.simple_tag
 def site_links():
     """The addresses every page's header, footer and feed links point to, by URL name."""
-    return _site_links(get_script_prefix())
-
-
-@functools.lru_cache(maxsize=16)
-def _site_links(prefix):
-    # Reversed once per script prefix (reverse() reads it) rather than ten times per page,
-    # which showed in the profile of every public page. The URLconf does not change at run time.
     names = ["home", "article_list", "tag_list", "person_list", "correction_list"]
     names += ["latest_feed", "latest_atom_feed"]
-    return {name: reverse(f"articles:{name}") for name in names}
+    return {name: reversed_once(f"articles:{name}") for name in names}
 
 
 @register.simple_tag
