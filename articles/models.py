@@ -20,6 +20,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from . import images, rendering, search, signals
 from .markdown import render_markdown
+from .prepared import Prepared
 from .suggestions import find_people
 
 ASCII_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -406,13 +407,15 @@ RELATED_SHORTLIST = 3
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
+    def published(self, at=None):
         """The one rule for what readers may see. Every public surface starts here.
 
         A scheduled article (published, with a publication time in the future) becomes public by
-        itself when its time comes: the rule compares with the clock at query time.
+        itself when its time comes: the rule compares with the clock at query time (or with
+        ``at``, for a query compiled once and run at many times: see ``articles.prepared``).
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        now = at or timezone.now()
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now)
 
     def with_list_data(self):
         """Everything a story card shows, in a fixed number of queries whatever the page size."""
@@ -582,35 +585,6 @@ class ArticleQuerySet(models.QuerySet):
             cursor.execute(" UNION ALL ".join(parts), params)
             return [row[0] for row in cursor.fetchall()]
 
-    def related_to(self, article, limit=4, tag_ids=None, person_ids=None):
-        """Other stories sharing tags or people mentioned with ``article``, those sharing the
-        most first, then the newest, with what the related list shows (a list, each with
-        ``shared``, the number of tags and people in common). Call it on ``published()``.
-        The ids of the article's tags and people mentioned are read from it unless given (the
-        article page has them stored)."""
-        if tag_ids is None:
-            tag_ids = [tag.pk for tag in article.tags.all()]
-        if person_ids is None:
-            person_ids = [mention.person_id for mention in article.mentions.all()]
-        # Only the most recent links of the shared tags and people are candidates, so the cost
-        # stays flat however many stories a big tag has gathered over the years. Each link is
-        # one thing in common, so counting a candidate's links counts what it shares.
-        shared = Counter(self._newest_links(tag_ids, person_ids))
-        shared.pop(article.pk, None)
-        if not shared:
-            return []
-        # The few that share the most (the newest created first among equals) go to the
-        # database, which keeps the public ones (this queryset's rule); they are put in order
-        # here: most shared, then newest published. A handful rather than every candidate keeps
-        # the query small; enough that drafts among them rarely leave a slot empty.
-        best = sorted(shared, key=lambda pk: (shared[pk], pk), reverse=True)
-        shortlist = self.only(*rendering.RELATED_FIELDS).among(best[: limit * RELATED_SHORTLIST])
-        found = list(shortlist.order_by())
-        for story in found:
-            story.shared = shared[story.pk]
-        found.sort(key=lambda story: (story.shared, story.published_at, story.pk), reverse=True)
-        return found[:limit]
-
 
 class Article(models.Model):
     class Kind(models.TextChoices):
@@ -756,6 +730,39 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return slug_url("articles:article_detail", self.slug)
+
+    @classmethod
+    def public_page(cls, slug):
+        """The public story at ``slug`` as its page reads it (the card parts and the page
+        rendered on save, not the Markdown nor any relation), or None."""
+        return next(iter(PUBLIC_PAGE(slug=slug, now=timezone.now())), None)
+
+    def related_stories(self, limit=4, tag_ids=None, person_ids=None):
+        """Other public stories sharing tags or people mentioned with this one, those sharing
+        the most first, then the newest, with what the related list shows (a list, each with
+        ``shared``, the number of tags and people in common). The ids of the story's tags and
+        people mentioned are read from it unless given (the article page has them stored)."""
+        if tag_ids is None:
+            tag_ids = [tag.pk for tag in self.tags.all()]
+        if person_ids is None:
+            person_ids = [mention.person_id for mention in self.mentions.all()]
+        # Only the most recent links of the shared tags and people are candidates, so the cost
+        # stays flat however many stories a big tag has gathered over the years. Each link is
+        # one thing in common, so counting a candidate's links counts what it shares.
+        shared = Counter(Article.objects.all()._newest_links(tag_ids, person_ids))
+        shared.pop(self.pk, None)
+        if not shared:
+            return []
+        # The few that share the most (the newest created first among equals) go to the
+        # database, which keeps the public ones; they are put in order here: most shared, then
+        # newest published. A handful rather than every candidate keeps the query small;
+        # enough that drafts among them rarely leave a slot empty.
+        best = sorted(shared, key=lambda pk: (shared[pk], pk), reverse=True)
+        found = list(PUBLIC_AMONG(ids=best[: limit * RELATED_SHORTLIST], now=timezone.now()))
+        for story in found:
+            story.shared = shared[story.pk]
+        found.sort(key=lambda story: (story.shared, story.published_at, story.pk), reverse=True)
+        return found[:limit]
 
     # Editorial transitions. Each checks the actor's permission and the move's validity, saves,
     # and records an event; admin actions, views and commands call these and nothing else.
@@ -978,6 +985,23 @@ class Article(models.Model):
     def was_updated(self):
         """True when readers should see an "Updated" line."""
         return bool(self.published_at and self.updated_at and self.updated_at > self.published_at)
+
+
+# The article page's two queries, compiled once (see articles.prepared): the story, and the
+# public ones among its related stories' shortlist. It is the most requested page of a news
+# site, and building and compiling them cost more than running them.
+PUBLIC_PAGE = Prepared(
+    Article,
+    lambda slug, now: (
+        Article.objects.published(at=now).defer("body", "body_html", "card_html").filter(slug=slug)
+    ),
+)
+PUBLIC_AMONG = Prepared(
+    Article,
+    lambda ids, now: (
+        Article.objects.published(at=now).only(*rendering.RELATED_FIELDS).among(ids).order_by()
+    ),
+)
 
 
 class Byline(models.Model):

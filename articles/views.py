@@ -60,9 +60,12 @@ class ArticleDetailView(DetailView):
 
     template_name = "articles/article_detail.html"
 
-    def get_queryset(self):
-        # The story, its card parts and page rendered on save: no relation is read here.
-        return Article.objects.published().defer("body", "body_html", "card_html")
+    def get_object(self, queryset=None):
+        # Article.public_page() is published() compiled once: this is the busiest page.
+        story = Article.public_page(self.kwargs["slug"])
+        if story is None:
+            raise Http404("No public story at this address.")
+        return story
 
     def get(self, request, *args, **kwargs):
         try:
@@ -80,14 +83,8 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         article = self.object
         meta = article.page_data or rendering.page_data(article)
-        related = (
-            Article.objects.published()
-            .for_cards()
-            .related_to(
-                article,
-                tag_ids=[pk for pk, _ in meta["tags"]],
-                person_ids=[pk for pk, *_ in meta["mentions"]],
-            )
+        related = article.related_stories(
+            tag_ids=[pk for pk, _ in meta["tags"]], person_ids=[pk for pk, *_ in meta["mentions"]]
         )
         return super().get_context_data(meta=meta, related=related, **kwargs)
 

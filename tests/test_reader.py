@@ -369,7 +369,7 @@ def test_article_page_offers_related_public_stories_most_shared_first(client):
     ArticleFactory(
         headline="Draft sharing both", tags=["Alpha", "Beta"], status="draft", published_at=None
     )
-    related = list(Article.objects.published().related_to(article))
+    related = article.related_stories()
     assert related[0] == both
     assert set(related[1:]) == {one, about}
     content = client.get(article.get_absolute_url()).content.decode()

@@ -1,0 +1,104 @@
+"""Querysets compiled to SQL once and run many times with new values.
+
+Django builds a queryset and compiles its SQL on every evaluation. For the few fixed-shape
+queries behind the most requested public pages that costs several times the query itself
+(on SQLite, 0.5 ms to build and compile the related stories' query, 0.07 ms to run it), and
+every reader pays it. A ``Prepared`` query is written with the usual QuerySet methods
+(``published()`` and all, so the rules stay in one place); the ORM builds and compiles it
+once per database and shape, with stand-in values, and each call puts the real values where
+the stand-ins landed among the SQL's parameters and runs it through ``Model.objects.raw()``,
+which gives model instances as the queryset would (columns it defers stay deferred).
+
+Only values that become SQL parameters can be prepared (a slice's LIMIT is written into the
+SQL itself: keep slices constant). A list of values is compiled once per length.
+"""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+
+# Stand-ins nothing real is equal to: far-out negative numbers, strings with NUL in them and
+# instants in the first year of the calendar. Each is used once per compilation.
+_STAND_IN_NUMBER = -(2**52)
+_STAND_IN_TIME = datetime(1, 1, 2, tzinfo=UTC)
+
+
+class PreparationError(Exception):
+    """A value given to a prepared query did not become one of its SQL parameters."""
+
+
+class Prepared:
+    """``build(**values)`` (a function returning a queryset of ``model``) compiled once.
+
+    Calling the ``Prepared`` with the same keyword arguments as ``build`` returns a
+    ``RawQuerySet`` of the rows the queryset would give. Values may be integers, strings,
+    aware datetimes or lists of integers.
+    """
+
+    def __init__(self, model, build):
+        self.model = model
+        self.build = build
+        self._compiled = {}  # (database, shape) -> (sql, params, slots) or None when empty
+
+    def __call__(self, **values):
+        db = router.db_for_read(self.model)
+        shape = tuple(sorted((name, *_kind(value)) for name, value in values.items()))
+        try:
+            compiled = self._compiled[db, shape]
+        except KeyError:
+            compiled = self._compiled[db, shape] = self._compile(db, shape)
+        if compiled is None:  # the ORM knew without asking: nothing matches (an empty list)
+            return self.model.objects.none()
+        sql, params, slots = compiled
+        params = list(params)
+        adapt = connections[db].ops.adapt_datetimefield_value
+        for index, name, item in slots:
+            value = values[name] if item is None else values[name][item]
+            params[index] = adapt(value) if isinstance(value, datetime) else value
+        return self.model.objects.db_manager(db).raw(sql, params)
+
+    def _compile(self, db, shape):
+        counter = itertools.count(1)
+        stand_ins, wanted = {}, {}
+        for name, kind, length in shape:
+            if length is None:
+                stand_ins[name] = wanted[name, None] = _stand_in(kind, next(counter))
+            else:
+                stand_ins[name] = [_stand_in(kind, next(counter)) for _ in range(length)]
+                wanted.update(((name, i), value) for i, value in enumerate(stand_ins[name]))
+        queryset = self.build(**stand_ins).using(db)
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        adapt = connections[db].ops.adapt_datetimefield_value
+        slots, found = [], set()
+        for index, param in enumerate(params):
+            for (name, item), stand_in in wanted.items():
+                expected = adapt(stand_in) if isinstance(stand_in, datetime) else stand_in
+                if type(param) is type(expected) and param == expected:
+                    slots.append((index, name, item))
+                    found.add((name, item))
+        missing = sorted(name for name, _ in set(wanted) - found)
+        if missing:
+            raise PreparationError(f"not SQL parameters of the prepared query: {missing}")
+        return sql, tuple(params), tuple(slots)
+
+
+def _kind(value):
+    """A value's type and, for a list, its length: the shape a stand-in must have."""
+    if isinstance(value, list | tuple):
+        return (type(value[0]) if value else int), len(value)
+    return type(value), None
+
+
+def _stand_in(kind, n):
+    if issubclass(kind, datetime):
+        return _STAND_IN_TIME + timedelta(microseconds=n)
+    if issubclass(kind, str):
+        return f"\x00stand-in-{n}\x00"
+    if issubclass(kind, int):
+        return _STAND_IN_NUMBER - n
+    raise PreparationError(f"cannot prepare a query for a value of type {kind.__name__}")

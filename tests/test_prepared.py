@@ -1,0 +1,75 @@
+"""Queries compiled once (articles.prepared) give what their querysets give, at every call."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from articles.prepared import PreparationError, Prepared
+from tests.factories import ArticleFactory, MentionFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_scheduled_story_appears_on_its_page_and_among_related_when_its_time_comes(client):
+    person = PersonFactory()
+    story = ArticleFactory(headline="Older story", tags=["Harbour"])
+    MentionFactory(article=story, person=person)
+    soon = ArticleFactory(
+        headline="Scheduled story", tags=["Harbour"],
+        published_at=timezone.now() + timedelta(seconds=1.5),
+    )  # fmt: skip
+    assert client.get(soon.get_absolute_url()).status_code == 404
+    assert "Scheduled story" not in client.get(story.get_absolute_url()).content.decode()
+    # Nothing is saved: only the clock moves, and the queries compiled above see it.
+    time.sleep(max(0, (soon.published_at - timezone.now()).total_seconds()) + 0.1)
+    assert client.get(soon.get_absolute_url()).status_code == 200
+    assert "Scheduled story" in client.get(story.get_absolute_url()).content.decode()
+
+
+def test_a_prepared_query_gives_the_rows_its_queryset_gives_for_any_number_of_values():
+    stories = ArticleFactory.create_batch(5)
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    among = Prepared(Article, lambda ids, now: Article.objects.published(at=now).filter(pk__in=ids))
+    for ids in [[stories[0].pk], [s.pk for s in stories[1:4]], [draft.pk, stories[4].pk], []]:
+        expected = set(Article.objects.published().filter(pk__in=ids))
+        assert set(among(ids=ids, now=timezone.now())) == expected
+
+
+def test_values_are_bound_not_written_into_the_sql():
+    ArticleFactory(slug="real-story")
+    assert Article.public_page("real-story").slug == "real-story"
+    assert Article.public_page("x' OR '1'='1") is None
+    assert Article.public_page("real-story' --") is None
+
+
+def test_a_story_from_the_prepared_query_reads_its_deferred_columns_when_asked():
+    ArticleFactory(slug="deferred", body="The **whole** text.")
+    story = Article.public_page("deferred")
+    assert story.body == "The **whole** text."
+
+
+def test_the_queryset_is_built_once_per_shape():
+    builds = []
+
+    def build(ids, now):
+        builds.append(len(ids))
+        return Article.objects.published(at=now).filter(pk__in=ids)
+
+    stories = ArticleFactory.create_batch(3)
+    among = Prepared(Article, build)
+    for _ in range(3):
+        assert len(among(ids=[s.pk for s in stories], now=timezone.now())) == 3
+        assert len(among(ids=[stories[0].pk], now=timezone.now())) == 1
+    assert builds == [3, 1]
+
+
+def test_a_value_the_orm_rewrites_before_binding_is_refused_not_run_as_it_was():
+    # "contains" binds "%word%", not the word: the stand-in is not among the parameters, and
+    # putting the word in its place would change the query's meaning. So it is refused.
+    ArticleFactory(headline="Harbour news")
+    containing = Prepared(Article, lambda word: Article.objects.filter(headline__contains=word))
+    with pytest.raises(PreparationError):
+        containing(word="Harbour")
