@@ -8,10 +8,12 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
+from .prepared import Prepared
 from .search import strip_control_characters
 
 
@@ -126,6 +128,10 @@ class Topics:
 
 
 NO_TOPICS = Topics(())
+# Every list page reads them: compiled once (see articles.prepared).
+TOPICS_IN_USE = Prepared(
+    Tag, lambda now: Tag.objects.in_use(at=now).order_by("name").values_list("slug", "name", "pk")
+)
 
 
 class TopicsSelect(forms.SelectMultiple):
@@ -242,7 +248,7 @@ class ArticleFilter(django_filters.FilterSet):
         # Only tags readers can see (a tag used by a draft alone could give the story away),
         # fetched once for both validating and rendering the choices.
         self.filters["tag"].extra["topics"] = Topics.of(
-            tuple(Tag.objects.in_use().order_by("name").values_list("slug", "name", "pk"))
+            tuple(TOPICS_IN_USE.rows(now=timezone.now()))
         )
 
     @property

@@ -84,13 +84,14 @@ def has_public_article(rows, field):
 
 
 class TagQuerySet(models.QuerySet):
-    def in_use(self):
+    def in_use(self, at=None):
         """Tags of at least one public article. A tag used only by drafts stays hidden: its name
         alone can give a story away.
 
         Read from ``public_since`` (see ``refresh_public_since``), so it costs one indexed
-        comparison per tag rather than a search of the tag's stories."""
-        return self.filter(public_since__lte=timezone.now())
+        comparison per tag rather than a search of the tag's stories. ``at`` as for
+        ``ArticleQuerySet.published()``."""
+        return self.filter(public_since__lte=at or timezone.now())
 
     def refresh_public_since(self):
         """Store when each tag's first story became (or becomes) public."""

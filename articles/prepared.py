@@ -43,21 +43,37 @@ class Prepared:
         self._compiled = {}  # (database, shape) -> (sql, params, slots) or None when empty
 
     def __call__(self, **values):
+        db, sql, params = self._bind(values)
+        if sql is None:  # the ORM knew without asking: nothing matches (an empty list)
+            return self.model.objects.none()
+        return self.model.objects.db_manager(db).raw(sql, params)
+
+    def rows(self, **values):
+        """The rows of a ``values_list()`` queryset as tuples, as the database driver gives
+        them: only for columns Django does not convert (text and numbers, not times)."""
+        db, sql, params = self._bind(values)
+        if sql is None:
+            return []
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def _bind(self, values):
         db = router.db_for_read(self.model)
         shape = tuple(sorted((name, *_kind(value)) for name, value in values.items()))
         try:
             compiled = self._compiled[db, shape]
         except KeyError:
             compiled = self._compiled[db, shape] = self._compile(db, shape)
-        if compiled is None:  # the ORM knew without asking: nothing matches (an empty list)
-            return self.model.objects.none()
+        if compiled is None:
+            return db, None, None
         sql, params, slots = compiled
         params = list(params)
         adapt = connections[db].ops.adapt_datetimefield_value
         for index, name, item in slots:
             value = values[name] if item is None else values[name][item]
             params[index] = adapt(value) if isinstance(value, datetime) else value
-        return self.model.objects.db_manager(db).raw(sql, params)
+        return db, sql, params
 
     def _compile(self, db, shape):
         counter = itertools.count(1)

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
@@ -26,6 +27,7 @@ from .models import (
     TagRedirect,
 )
 from .pagination import PaginationMixin
+from .prepared import Prepared
 
 FRONT_PAGE_SIZE = 12
 
@@ -186,32 +188,43 @@ class PersonListView(PaginationMixin, ListView):
         return Person.objects.in_use().order_by("name")
 
 
+STORIES_PER_PERSON = 20
+
+
+def newest_credited(credits):
+    """A person's newest public stories through ``credits`` (bylines or mentions), as a query
+    compiled once (see ``articles.prepared``): the person's page runs one for each.
+
+    Driven from the person's own rows (indexed by person): walking the newest public stories to
+    find theirs cost more the rarer they are in a large archive. The candidates are their most
+    recently added credits, a few times more than are shown, so drafts and scheduled pieces
+    among them rarely leave the list short."""
+
+    def build(person, now):
+        recent = (
+            credits.objects.filter(person=person)
+            .order_by("-article_id")
+            .values("article_id")[: STORIES_PER_PERSON * 5]
+        )
+        published = Article.objects.published(at=now).for_cards()
+        return published.among(recent).newest_first()[:STORIES_PER_PERSON]
+
+    return Prepared(Article, build)
+
+
 class PersonDetailView(DetailView):
     """A person's page: the stories they wrote and the stories about them, shown apart."""
 
     template_name = "articles/person_detail.html"
     context_object_name = "person"
-    stories_shown = 20
+    bylined = newest_credited(Byline)
+    mentioned = newest_credited(Mention)
 
     def get_queryset(self):
         return Person.objects.in_use()
 
     def get_context_data(self, **kwargs):
+        values = {"person": self.object.pk, "now": timezone.now()}
         return super().get_context_data(
-            bylined=self.latest(Byline), mentioned=self.latest(Mention), **kwargs
+            bylined=list(self.bylined(**values)), mentioned=list(self.mentioned(**values)), **kwargs
         )
-
-    def latest(self, credits):
-        """The person's newest public stories through ``credits`` (bylines or mentions).
-
-        Driven from the person's own rows (indexed by person): walking the newest public
-        stories to find theirs cost more the rarer they are in a large archive. The candidates
-        are their most recently added credits, a few times more than are shown, so drafts and
-        scheduled pieces among them rarely leave the list short."""
-        recent = (
-            credits.objects.filter(person=self.object)
-            .order_by("-article_id")
-            .values("article_id")[: self.stories_shown * 5]
-        )
-        published = Article.objects.published().for_cards()
-        return list(published.among(recent).newest_first()[: self.stories_shown])

@@ -4,29 +4,52 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
 from articles.prepared import PreparationError, Prepared
-from tests.factories import ArticleFactory, MentionFactory, PersonFactory
+from tests.factories import ArticleFactory, BylineFactory, MentionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_scheduled_story_appears_on_its_page_and_among_related_when_its_time_comes(client):
-    person = PersonFactory()
+def test_a_scheduled_story_appears_everywhere_when_its_time_comes_with_no_save(client):
+    # The compiled queries (article page, related stories, person page, feeds, the list's
+    # topics) take the time as a value: each request's clock, not the first one's.
+    person = PersonFactory(name="Ada Harbourmaster", slug="ada")
     story = ArticleFactory(headline="Older story", tags=["Harbour"])
     MentionFactory(article=story, person=person)
     soon = ArticleFactory(
-        headline="Scheduled story", tags=["Harbour"],
+        headline="Scheduled story", tags=["Harbour", "Lighthouses"],
         published_at=timezone.now() + timedelta(seconds=1.5),
     )  # fmt: skip
+    BylineFactory(article=soon, person=person)
+    pages = {
+        "related": story.get_absolute_url(),
+        "person": person.get_absolute_url(),
+        "latest feed": reverse("articles:latest_feed"),
+        "person feed": reverse("articles:person_feed", args=["ada"]),
+        "tag feed": reverse("articles:tag_feed", args=["harbour"]),
+    }
+
+    def shown():
+        return {name for name, url in pages.items() if "Scheduled story" in text(client, url)}
+
     assert client.get(soon.get_absolute_url()).status_code == 404
-    assert "Scheduled story" not in client.get(story.get_absolute_url()).content.decode()
-    # Nothing is saved: only the clock moves, and the queries compiled above see it.
+    assert shown() == set()
+    assert "Lighthouses" not in text(client, reverse("articles:article_list"))
+    # Nothing is saved: only the clock moves.
     time.sleep(max(0, (soon.published_at - timezone.now()).total_seconds()) + 0.1)
     assert client.get(soon.get_absolute_url()).status_code == 200
-    assert "Scheduled story" in client.get(story.get_absolute_url()).content.decode()
+    assert shown() == set(pages)
+    assert "Lighthouses" in text(client, reverse("articles:article_list"))
+
+
+def text(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
 
 
 def test_a_prepared_query_gives_the_rows_its_queryset_gives_for_any_number_of_values():
