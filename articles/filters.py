@@ -18,6 +18,31 @@ from .search import strip_control_characters
 
 
 class ArticleFilterForm(forms.Form):
+    def fields_html(self):
+        """Every field as the filter panel shows it (label, error, input), in one pass. The
+        template loop over the fields cost a list page about a millisecond: each lookup on a
+        field in a template tries it as a key first (a BoundField looks its subwidgets up)."""
+        return format_html_join(
+            "\n",
+            '<div class="field{}">\n  <label for="{}">{}</label>\n  {}{}\n</div>',
+            (
+                (
+                    " field--error" if field.errors else "",
+                    field.id_for_label,
+                    field.label,
+                    format_html(
+                        '<p class="field__error" id="{}_error">{}</p>\n  ',
+                        field.auto_id,
+                        " ".join(field.errors),
+                    )
+                    if field.errors
+                    else "",
+                    field.as_widget(),
+                )
+                for field in self
+            ),
+        )
+
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")

@@ -155,6 +155,19 @@ def story_card(article, heading_level=2, with_image=False, eager=False, sizes=No
     )
 
 
+def story_cards(stories, heading_level=2, with_image=False, eager_first=False):
+    """``story_card`` for each of ``stories``; ``eager_first``: the first picture is above the
+    fold. One call per list rather than one template tag per card."""
+    return format_html_join(
+        "\n",
+        "{}",
+        (
+            (story_card(story, heading_level, with_image, eager_first and number == 0),)
+            for number, story in enumerate(stories)
+        ),
+    )
+
+
 def related_html(stories):
     """The article page's related stories, as list items. Written in Python, like
     ``story_card``: a template loop over them cost as much as the rest of the page's body."""

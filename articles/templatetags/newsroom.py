@@ -63,6 +63,12 @@ def story_card(article, heading_level=2, with_image=False, eager=False, sizes=No
 
 
 @register.simple_tag
+def story_cards(stories, heading_level=2, with_image=False, eager_first=False):
+    """``story_card`` for each of ``stories`` (``eager_first``: the first is above the fold)."""
+    return rendering.story_cards(stories, heading_level, with_image, eager_first)
+
+
+@register.simple_tag
 def related_stories(stories):
     """The article page's related stories as list items (``rendering.related_html``)."""
     return rendering.related_html(stories)
