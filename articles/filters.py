@@ -277,6 +277,16 @@ class ArticleFilter(django_filters.FilterSet):
         )
 
     @property
+    def narrows(self):
+        """True unless the list is every public story: a filter is set, or the form has errors
+        (and the list is empty)."""
+        if not self.is_bound:
+            return False
+        if not self.is_valid():
+            return True
+        return any(value not in (None, "", []) for value in self.form.cleaned_data.values())
+
+    @property
     def is_ranked(self):
         """True when the results are in order of relevance (a search), not newest first."""
         return bool(self.is_bound and self.is_valid() and self.form.cleaned_data.get("q"))

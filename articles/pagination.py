@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from .models import same_columns
+from .models import Article, same_columns
+from .prepared import Prepared
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(-?\d{1,18})-(\d{1,18})$")
@@ -32,7 +33,9 @@ class CappedPaginator(Paginator):
     def _capped_count(self):
         limit = self.per_page * settings.ARTICLES_NUMBERED_PAGES
         object_list = self.object_list
-        if hasattr(object_list, "count") and not isinstance(object_list, list):
+        if isinstance(object_list, BoundStories):
+            counted = object_list.capped_count(limit + 1)
+        elif hasattr(object_list, "count") and not isinstance(object_list, list):
             # Only whether rows exist matters here: no columns, no annotations (a search's
             # rank) and no order, which would otherwise all be computed and sorted to count.
             counted = object_list.order_by().values("pk")[: limit + 1].count()
@@ -48,6 +51,34 @@ class CappedPaginator(Paginator):
     def is_capped(self):
         """True when there are more stories than the numbered pages hold."""
         return self._capped_count[1]
+
+
+class PreparedStories:
+    """A list of stories whose numbered pages and capped count are read through queries
+    compiled once (see ``articles.prepared``): ``build(**values)`` is the list's queryset, the
+    one the view's ``get_queryset()`` gives. Bound to a request's values, it is what
+    ``CappedPaginator`` counts and slices."""
+
+    def __init__(self, build):
+        self.rows = Prepared(Article, lambda rows, **values: build(**values)[rows])
+        self.keys = Prepared(
+            Article, lambda rows, **values: build(**values).order_by().values("pk")[rows]
+        )
+
+    def bind(self, **values):
+        return BoundStories(self, values)
+
+
+class BoundStories:
+    def __init__(self, stories, values):
+        self.stories = stories
+        self.values = values
+
+    def capped_count(self, limit):
+        return self.stories.keys.count(rows=slice(None, limit), **self.values)
+
+    def __getitem__(self, rows):
+        return list(self.stories.rows(rows=rows, **self.values))
 
 
 class KeysetPage:
@@ -147,10 +178,15 @@ class PaginationMixin:
     def is_ranked(self):
         return False
 
+    def numbered(self, queryset):
+        """What the numbered pages are read from: ``queryset``, or the same list as
+        ``PreparedStories`` bound to this request's values."""
+        return queryset
+
     def paginate_queryset(self, queryset, page_size):
         before, after = (self.request.GET.get(name) for name in self.cursor_parameters)
         if not self.keyset or (before is None and after is None):
-            return super().paginate_queryset(queryset, page_size)
+            return super().paginate_queryset(self.numbered(queryset), page_size)
         if self.is_ranked():
             raise Http404("Search results have numbered pages only.")
         page = keyset_page(queryset, page_size, before=before, after=after)

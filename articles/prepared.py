@@ -9,8 +9,9 @@ once per database and shape, with stand-in values, and each call puts the real v
 the stand-ins landed among the SQL's parameters and runs it through ``Model.objects.raw()``,
 which gives model instances as the queryset would (columns it defers stay deferred).
 
-Only values that become SQL parameters can be prepared (a slice's LIMIT is written into the
-SQL itself: keep slices constant). A list of values is compiled once per length.
+Only values that become SQL parameters can be bound; the others are refused. A list of values
+is compiled once per length, and a slice (a page's rows: LIMIT and OFFSET are written into the
+SQL) once per slice.
 """
 
 import itertools
@@ -19,6 +20,9 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 
+# Shapes kept per query (lengths of lists, slices): a bound on what a stream of different page
+# numbers could make it hold.
+MAX_SHAPES = 256
 # Stand-ins nothing real is equal to: far-out negative numbers, strings with NUL in them and
 # instants in the first year of the calendar. Each is used once per compilation.
 _STAND_IN_NUMBER = -(2**52)
@@ -34,7 +38,7 @@ class Prepared:
 
     Calling the ``Prepared`` with the same keyword arguments as ``build`` returns a
     ``RawQuerySet`` of the rows the queryset would give. Values may be integers, strings,
-    aware datetimes or lists of integers.
+    aware datetimes, lists of integers or slices (given to ``build`` as they are).
     """
 
     def __init__(self, model, build):
@@ -58,12 +62,24 @@ class Prepared:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    def count(self, **values):
+        """How many rows the query gives, counted by the database."""
+        db, sql, params = self._bind(values)
+        if sql is None:
+            return 0
+        with connections[db].cursor() as cursor:
+            # ``sql`` is the ORM's own, every value in it a parameter.
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)  # noqa: S608
+            return cursor.fetchone()[0]
+
     def _bind(self, values):
         db = router.db_for_read(self.model)
         shape = tuple(sorted((name, *_kind(value)) for name, value in values.items()))
         try:
             compiled = self._compiled[db, shape]
         except KeyError:
+            if len(self._compiled) >= MAX_SHAPES:
+                self._compiled.clear()
             compiled = self._compiled[db, shape] = self._compile(db, shape)
         if compiled is None:
             return db, None, None
@@ -79,7 +95,9 @@ class Prepared:
         counter = itertools.count(1)
         stand_ins, wanted = {}, {}
         for name, kind, length in shape:
-            if length is None:
+            if kind is slice:
+                stand_ins[name] = slice(*length)
+            elif length is None:
                 stand_ins[name] = wanted[name, None] = _stand_in(kind, next(counter))
             else:
                 stand_ins[name] = [_stand_in(kind, next(counter)) for _ in range(length)]
@@ -104,7 +122,10 @@ class Prepared:
 
 
 def _kind(value):
-    """A value's type and, for a list, its length: the shape a stand-in must have."""
+    """A value's type and, for a list, its length (for a slice, its bounds): the shape a
+    stand-in must have."""
+    if isinstance(value, slice):
+        return slice, (value.start, value.stop)
     if isinstance(value, list | tuple):
         return (type(value[0]) if value else int), len(value)
     return type(value), None

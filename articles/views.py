@@ -26,10 +26,30 @@ from .models import (
     TaggedArticle,
     TagRedirect,
 )
-from .pagination import PaginationMixin
+from .pagination import PaginationMixin, PreparedStories
 from .prepared import Prepared
 
 FRONT_PAGE_SIZE = 12
+
+
+def public_cards(now=None):
+    """What readers may see, with what a story card needs, newest first."""
+    return Article.objects.published(at=now).for_cards().newest_first()
+
+
+def tag_cards(tag, now=None):
+    """``public_cards()`` carrying ``tag`` (an id). An EXISTS rather than a join, so the newest
+    stories are walked and the walk stops at a page (a join made PostgreSQL sort every story of
+    a big topic first)."""
+    links = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag)
+    return public_cards(now).filter(Exists(links))
+
+
+# The busiest lists, compiled once (see articles.prepared): the front page, and the numbered
+# pages of every story and of a topic's stories.
+FRONT_PAGE = Prepared(Article, lambda now: public_cards(now)[:FRONT_PAGE_SIZE])
+ALL_STORIES = PreparedStories(public_cards)
+TAG_STORIES = PreparedStories(tag_cards)
 
 
 class PublishedArticlesMixin(PaginationMixin):
@@ -38,7 +58,7 @@ class PublishedArticlesMixin(PaginationMixin):
     paginate_by = settings.ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        return Article.objects.published().for_cards().newest_first()
+        return public_cards()
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -46,7 +66,7 @@ class HomeView(PublishedArticlesMixin, ListView):
     paginate_by = None
 
     def get_queryset(self):
-        return super().get_queryset()[:FRONT_PAGE_SIZE]
+        return FRONT_PAGE(now=timezone.now())
 
 
 class ArticleListView(PublishedArticlesMixin, FilterView):
@@ -55,6 +75,11 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
 
     def is_ranked(self):
         return self.filterset.is_ranked
+
+    def numbered(self, queryset):
+        if self.filterset.narrows:
+            return queryset
+        return ALL_STORIES.bind(now=timezone.now())
 
 
 class ArticleDetailView(DetailView):
@@ -160,10 +185,10 @@ class TagDetailView(PublishedArticlesMixin, ListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        # An EXISTS rather than a join, so the newest stories are walked and the walk stops at
-        # a page (a join made PostgreSQL sort every story of a big topic first).
-        links = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=self.tag)
-        return super().get_queryset().filter(Exists(links))
+        return tag_cards(self.tag.pk)
+
+    def numbered(self, queryset):
+        return TAG_STORIES.bind(tag=self.tag.pk, now=timezone.now())
 
     def paginate_queryset(self, queryset, page_size):
         # Empty is a 404, told from the count the page needs anyway rather than from one more

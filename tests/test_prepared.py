@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from articles.pagination import PreparedStories
 from articles.prepared import PreparationError, Prepared
+from articles.views import public_cards, tag_cards
 from tests.factories import ArticleFactory, BylineFactory, MentionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +98,20 @@ def test_a_value_the_orm_rewrites_before_binding_is_refused_not_run_as_it_was():
     containing = Prepared(Article, lambda word: Article.objects.filter(headline__contains=word))
     with pytest.raises(PreparationError):
         containing(word="Harbour")
+
+
+def test_numbered_pages_and_capped_counts_read_through_prepared_queries_match_the_querysets():
+    for number in range(7):
+        ArticleFactory(
+            tags=["Harbour"] if number % 2 else [],
+            published_at=timezone.now() - timedelta(hours=number),
+        )
+    ArticleFactory(tags=["Harbour"], status=Article.Status.DRAFT, published_at=None)
+    harbour = Article.objects.filter(tags__name="Harbour").values_list("tags", flat=True)[0]
+    for build, values in [(public_cards, {}), (tag_cards, {"tag": harbour})]:
+        stories = PreparedStories(build).bind(now=timezone.now(), **values)
+        expected = list(build(**values))
+        for rows in [slice(0, 2), slice(2, 4), slice(4, 6), slice(6, 8)]:
+            assert stories[rows] == expected[rows]
+        assert stories.capped_count(100) == len(expected)
+        assert stories.capped_count(2) == 2
