@@ -270,21 +270,38 @@ class ArticleFilter(django_filters.FilterSet):
             for key, values in data.lists():
                 data.setlist(key, [strip_control_characters(value) for value in values])
         super().__init__(data, *args, **kwargs)
+
+    def get_form_class(self):
         # Only tags readers can see (a tag used by a draft alone could give the story away),
-        # fetched once for both validating and rendering the choices.
+        # fetched once for both validating and rendering the choices, when the form is made
+        # (``narrowed`` uses the filters alone, and reads nothing).
         self.filters["tag"].extra["topics"] = Topics.of(
             tuple(TOPICS_IN_USE.rows(now=timezone.now()))
         )
+        return super().get_form_class()
 
-    @property
-    def narrows(self):
-        """True unless the list is every public story: a filter is set, or the form has errors
-        (and the list is empty)."""
+    @classmethod
+    def narrowed(cls, queryset, chosen):
+        """``queryset`` narrowed by ``chosen`` (cleaned values by filter name, as
+        ``chosen_values`` gives them), as this filterset's ``qs`` narrows it."""
+        filters = cls(queryset=queryset).filters
+        for name, value in chosen.items():
+            queryset = filters[name].filter(queryset, value)
+        return queryset
+
+    def chosen_values(self):
+        """The filters chosen (cleaned values by name, in the form's order), for ``narrowed``:
+        ``{}`` for every story; None for a list ``narrowed`` cannot give (a search, which ranks,
+        or a form with errors, which shows no story)."""
         if not self.is_bound:
-            return False
-        if not self.is_valid():
-            return True
-        return any(value not in (None, "", []) for value in self.form.cleaned_data.values())
+            return {}
+        if not self.is_valid() or self.form.cleaned_data.get("q"):
+            return None
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", [])
+        }
 
     @property
     def is_ranked(self):

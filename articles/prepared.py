@@ -15,7 +15,7 @@ SQL) once per slice.
 """
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
@@ -27,6 +27,7 @@ MAX_SHAPES = 256
 # instants in the first year of the calendar. Each is used once per compilation.
 _STAND_IN_NUMBER = -(2**52)
 _STAND_IN_TIME = datetime(1, 1, 2, tzinfo=UTC)
+_STAND_IN_DAY = date(1, 1, 2)
 
 
 class PreparationError(Exception):
@@ -38,7 +39,7 @@ class Prepared:
 
     Calling the ``Prepared`` with the same keyword arguments as ``build`` returns a
     ``RawQuerySet`` of the rows the queryset would give. Values may be integers, strings,
-    aware datetimes, lists of integers or slices (given to ``build`` as they are).
+    aware datetimes, dates, lists of integers or slices (given to ``build`` as they are).
     """
 
     def __init__(self, model, build):
@@ -85,10 +86,10 @@ class Prepared:
             return db, None, None
         sql, params, slots = compiled
         params = list(params)
-        adapt = connections[db].ops.adapt_datetimefield_value
+        ops = connections[db].ops
         for index, name, item in slots:
             value = values[name] if item is None else values[name][item]
-            params[index] = adapt(value) if isinstance(value, datetime) else value
+            params[index] = _adapt(ops, value)
         return db, sql, params
 
     def _compile(self, db, shape):
@@ -107,11 +108,11 @@ class Prepared:
             sql, params = queryset.query.sql_with_params()
         except EmptyResultSet:
             return None
-        adapt = connections[db].ops.adapt_datetimefield_value
+        ops = connections[db].ops
         slots, found = [], set()
         for index, param in enumerate(params):
             for (name, item), stand_in in wanted.items():
-                expected = adapt(stand_in) if isinstance(stand_in, datetime) else stand_in
+                expected = _adapt(ops, stand_in)
                 if type(param) is type(expected) and param == expected:
                     slots.append((index, name, item))
                     found.add((name, item))
@@ -131,9 +132,21 @@ def _kind(value):
     return type(value), None
 
 
+def _adapt(ops, value):
+    """``value`` as the ORM passes it to the database driver: times and dates as the backend
+    wants them (text on SQLite), anything else as it is."""
+    if isinstance(value, datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return ops.adapt_datefield_value(value)
+    return value
+
+
 def _stand_in(kind, n):
     if issubclass(kind, datetime):
         return _STAND_IN_TIME + timedelta(microseconds=n)
+    if issubclass(kind, date):
+        return _STAND_IN_DAY + timedelta(days=n)
     if issubclass(kind, str):
         return f"\x00stand-in-{n}\x00"
     if issubclass(kind, int):

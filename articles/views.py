@@ -46,9 +46,11 @@ def tag_cards(tag, now=None):
 
 
 # The busiest lists, compiled once (see articles.prepared): the front page, and the numbered
-# pages of every story and of a topic's stories.
+# pages of the list of stories (with any filters but a search) and of a topic's stories.
 FRONT_PAGE = Prepared(Article, lambda now: public_cards(now)[:FRONT_PAGE_SIZE])
-ALL_STORIES = PreparedStories(public_cards)
+LISTED_STORIES = PreparedStories(
+    lambda now, **chosen: ArticleFilter.narrowed(public_cards(now), chosen)
+)
 TAG_STORIES = PreparedStories(tag_cards)
 
 
@@ -77,9 +79,10 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
         return self.filterset.is_ranked
 
     def numbered(self, queryset):
-        if self.filterset.narrows:
+        chosen = self.filterset.chosen_values()
+        if chosen is None:
             return queryset
-        return ALL_STORIES.bind(now=timezone.now())
+        return LISTED_STORIES.bind(now=timezone.now(), **chosen)
 
 
 class ArticleDetailView(DetailView):
