@@ -6,15 +6,16 @@ from html import escape
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from . import search
 from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
 from .prepared import Prepared
-from .search import strip_control_characters
 
 
 class ArticleFilterForm(forms.Form):
@@ -268,7 +269,7 @@ class ArticleFilter(django_filters.FilterSet):
             # HTML when the form shows the value back.
             data = data.copy()
             for key, values in data.lists():
-                data.setlist(key, [strip_control_characters(value) for value in values])
+                data.setlist(key, [search.strip_control_characters(value) for value in values])
         super().__init__(data, *args, **kwargs)
 
     def get_form_class(self):
@@ -285,23 +286,37 @@ class ArticleFilter(django_filters.FilterSet):
         """``queryset`` narrowed by ``chosen`` (cleaned values by filter name, as
         ``chosen_values`` gives them), as this filterset's ``qs`` narrows it."""
         filters = cls(queryset=queryset).filters
+        found = {key[2:]: value for key, value in chosen.items() if key.startswith("q_")}
+        if found:
+            queryset = search.ranked(queryset, **found)
         for name, value in chosen.items():
-            queryset = filters[name].filter(queryset, value)
+            if name in filters:
+                queryset = filters[name].filter(queryset, value)
         return queryset
 
     def chosen_values(self):
-        """The filters chosen (cleaned values by name, in the form's order), for ``narrowed``:
-        ``{}`` for every story; None for a list ``narrowed`` cannot give (a search, which ranks,
-        or a form with errors, which shows no story)."""
+        """The filters chosen (cleaned values by name, in the form's order), for ``narrowed``,
+        a search as what ``search.matches`` found: ``{}`` for every story; None for a list
+        ``narrowed`` cannot give (a form with errors shows no story; a database without a
+        full-text index searches with ``contains``, which a compiled query cannot take)."""
         if not self.is_bound:
             return {}
-        if not self.is_valid() or self.form.cleaned_data.get("q"):
+        if not self.is_valid():
             return None
-        return {
-            name: value
-            for name, value in self.form.cleaned_data.items()
-            if value not in (None, "", [])
-        }
+        chosen = {}
+        for name, value in self.form.cleaned_data.items():
+            if name == "q" and value:
+                if self.matches is None or "found" not in self.matches:
+                    return None
+                chosen.update((f"q_{key}", found) for key, found in self.matches.items())
+            elif value not in (None, "", []):
+                chosen[name] = value
+        return chosen
+
+    @functools.cached_property
+    def matches(self):
+        """What the search found (``search.matches``), looked up once per request."""
+        return search.matches(connections[self.queryset.db], self.form.cleaned_data["q"])
 
     @property
     def is_ranked(self):
@@ -309,7 +324,9 @@ class ArticleFilter(django_filters.FilterSet):
         return bool(self.is_bound and self.is_valid() and self.form.cleaned_data.get("q"))
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        if self.matches is None:
+            return queryset.none()
+        return search.ranked(queryset, **self.matches)
 
     def filter_person(self, queryset, name, person_ids):
         # Subqueries rather than joins: a person both credited and mentioned must not make a story

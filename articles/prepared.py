@@ -9,9 +9,9 @@ once per database and shape, with stand-in values, and each call puts the real v
 the stand-ins landed among the SQL's parameters and runs it through ``Model.objects.raw()``,
 which gives model instances as the queryset would (columns it defers stay deferred).
 
-Only values that become SQL parameters can be bound; the others are refused. A list of values
-is compiled once per length, and a slice (a page's rows: LIMIT and OFFSET are written into the
-SQL) once per slice.
+Only values that become SQL parameters as they are can be bound; the others are refused. A
+list of values is compiled once per length, and a slice (a page's rows: LIMIT and OFFSET are
+written into the SQL) once per slice.
 """
 
 import itertools
@@ -116,9 +116,19 @@ class Prepared:
                 if type(param) is type(expected) and param == expected:
                     slots.append((index, name, item))
                     found.add((name, item))
-        missing = sorted(name for name, _ in set(wanted) - found)
+        # A value the ORM rewrote ("%word%" for contains) would keep the stand-in's rewriting
+        # in the SQL: refused. Text that is nowhere (an annotation a count leaves out) is unused;
+        # other values must all be there.
+        missing = set()
+        for name, item in set(wanted) - found:
+            stand_in = wanted[name, item]
+            rewritten = isinstance(stand_in, str) and any(
+                isinstance(param, str) and stand_in in param for param in params
+            )
+            if rewritten or not isinstance(stand_in, str):
+                missing.add(name)
         if missing:
-            raise PreparationError(f"not SQL parameters of the prepared query: {missing}")
+            raise PreparationError(f"not SQL parameters of the prepared query: {sorted(missing)}")
         return sql, tuple(params), tuple(slots)
 
 

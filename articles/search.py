@@ -108,28 +108,28 @@ def postgresql_newest_matches(connection, text):
 
 def search(queryset, text):
     """``queryset`` narrowed to the stories matching ``text``, best first, with a ``rank``."""
+    found = matches(connections[queryset.db], text)
+    return queryset.none() if found is None else ranked(queryset, **found)
+
+
+def matches(connection, text):
+    """What ``ranked`` needs to give the stories matching ``text`` in order (a few text values,
+    so that a compiled query can take them: see ``articles.prepared``), found with the
+    database's full-text index; None when no story can match (no word in ``text``)."""
     text = clean_query(text)
     words = WORD.findall(text)[:MAX_WORDS]
     if not words:
-        return queryset.none()
-    vendor = connections[queryset.db].vendor
-    if vendor == "postgresql":
+        return None
+    if connection.vendor == "postgresql":
         # Ranked among the newest matches only: ranking every match of a common word would
         # cost more the bigger the archive grows (see CANDIDATES). Found once, here, and
         # passed to the count and the page as one array, rather than found again by each.
-        newest = postgresql_newest_matches(connections[queryset.db], text)
-        if not newest:
-            return queryset.none()
-        query = SearchQuery(text, search_type="websearch", config=POSTGRES_CONFIG)
-        return (
-            queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [newest]))
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-published_at", "-pk")
-        )
-    if vendor == "sqlite":
+        newest = postgresql_newest_matches(connection, text)
+        return {"found": "{" + ",".join(map(str, newest)) + "}", "words": text}
+    if connection.vendor == "sqlite":
         # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.
         match = " ".join(f'"{word}"' for word in words)
-        with connections[queryset.db].cursor() as cursor:
+        with connection.cursor() as cursor:
             # The newest matches: FTS5 walks its index newest first and stops there.
             cursor.execute(
                 f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
@@ -137,26 +137,41 @@ def search(queryset, text):
                 [match],
             )
             newest = cursor.fetchall()
-            if not newest:
-                return queryset.none()
-            # Those ranked by bm25 (lower is better; the weights favour the headline, then the
-            # standfirst), in one full-text query limited to their range of rowids.
-            cursor.execute(
-                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s AND rowid >= %s "
-                f"ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SHOWN}",
-                [match, newest[-1][0]],
-            )
-            best = [row[0] for row in cursor.fetchall()]
-        # The database keeps the public ones (the queryset's rules) in the order found. The ids
-        # go in as one JSON parameter and the order as one string: a CASE branch or a query
-        # parameter per id cost more to build than the whole query costs to run.
-        ids = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(best)])
-        order = Value("," + ",".join(map(str, best)) + ",")
-        position = StrIndex(order, Concat(Value(","), Cast("pk", CharField()), Value(",")))
+            best = []
+            if newest:
+                # Those ranked by bm25 (lower is better; the weights favour the headline, then
+                # the standfirst), in one full-text query limited to their range of rowids.
+                cursor.execute(
+                    f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+                    f"AND rowid >= %s ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SHOWN}",
+                    [match, newest[-1][0]],
+                )
+                best = [row[0] for row in cursor.fetchall()]
+        # The ids go in as one JSON parameter and the order as one string: a CASE branch or a
+        # query parameter per id cost more to build than the whole query costs to run.
+        return {"found": json.dumps(best), "order": "," + ",".join(map(str, best)) + ","}
+    return {"words": text}
+
+
+def ranked(queryset, found=None, words=None, order=None):
+    """``queryset`` narrowed to the stories ``matches`` found, best first, with a ``rank``.
+    The database keeps the public ones (the queryset's rules)."""
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        query = SearchQuery(words, search_type="websearch", config=POSTGRES_CONFIG)
+        return (
+            queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [found]))
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-published_at", "-pk")
+        )
+    if vendor == "sqlite":
+        ids = RawSQL("SELECT value FROM json_each(%s)", [found])
+        position = StrIndex(Value(order), Concat(Value(","), Cast("pk", CharField()), Value(",")))
         return (
             queryset.among(ids).annotate(rank=-position).order_by("-rank", "-published_at", "-pk")
         )
-    for word in words:
+    # Any other database: every word must appear in the headline, standfirst or body.
+    for word in WORD.findall(words)[:MAX_WORDS]:
         queryset = queryset.filter(
             Q(headline__icontains=word) | Q(standfirst__icontains=word) | Q(body__icontains=word)
         )

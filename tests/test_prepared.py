@@ -164,3 +164,30 @@ def test_a_filtered_list_read_through_prepared_queries_is_the_one_django_filter_
         page = int(params.get("page", 1))
         assert list(response.context["page_obj"]) == expected[(page - 1) * 20 : page * 20], params
         assert response.context["paginator"].count == len(expected)
+
+
+def test_search_results_read_through_prepared_queries_are_the_ranked_search(client):
+    economy = TagFactory(name="Economy", slug="economy")
+    for number in range(30):
+        ArticleFactory(
+            headline=["Harbour budget", "Budget", "Harbour news"][number % 3] + f" {number}",
+            body="The harbour reopened." if number % 2 else "Markets fell.",
+            tags=[economy] if number % 4 == 0 else [],
+            published_at=timezone.now() - timedelta(hours=number),
+        )
+    ArticleFactory(headline="Harbour budget draft", status=Article.Status.DRAFT, published_at=None)
+    for params in [
+        {"q": "harbour"},
+        {"q": "budget harbour", "tag": ["economy"]},
+        {"q": "harbour", "page": "2"},
+        {"q": "nothing-matches-this"},
+    ]:
+        response = client.get(reverse("articles:article_list"), params)
+        assert response.status_code == 200
+        expected = list(Article.objects.published().for_cards().search(params["q"]))
+        if "tag" in params:
+            expected = [story for story in expected if economy in story.tags.all()]
+        page = int(params.get("page", 1))
+        shown = list(response.context["page_obj"])
+        assert shown == expected[(page - 1) * 20 : page * 20], params
+        assert response.context["paginator"].count == len(expected)
