@@ -1,9 +1,10 @@
 """The site as gunicorn serves it in the bench, plus the floor: ``bench.wsgi:application``.
 
-The normal WSGI application (same settings, same middleware) with one extra URL appended to the
-root urlconf, ``/__floor__/``: a bare Django view answering the bytes of the benchmarked article
-page, read once per worker from the file the runner writes (``BENCH_FLOOR_FILE``). Nothing else
-differs, so the floor is the cost of Django's request cycle and middleware with no page work.
+The normal WSGI application (``newsroom.wsgi``: same settings, same middleware, same start-up)
+with one extra URL appended to the root urlconf, ``/__floor__/``: a bare Django view answering
+the bytes of the benchmarked article page, read once per worker from the file the runner writes
+(``BENCH_FLOOR_FILE``). Nothing else differs, so the floor is the cost of Django's request cycle
+and middleware with no page work.
 """
 
 import os
@@ -12,12 +13,11 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 from django.conf import settings
-from django.core.wsgi import get_wsgi_application
 from django.http import HttpResponse
 from django.urls import clear_url_caches, path
 from django.utils.module_loading import import_string
 
-application = get_wsgi_application()
+from newsroom.wsgi import application  # noqa: F401 - what gunicorn serves, as in production
 
 _floor_body = None
 
