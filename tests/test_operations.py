@@ -155,6 +155,39 @@ def test_database_url_selects_postgresql():
         assert cursor.fetchone()[0] == "UTF8"
 
 
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_postgresql_plans_a_busy_page_query_once_per_connection(client):
+    from django.db import connection
+
+    from tests.factories import ArticleFactory
+
+    story = ArticleFactory(headline="Planned once")
+    for _ in range(6):  # psycopg prepares a statement on its fifth run
+        assert client.get(story.get_absolute_url()).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "articles_article"' in statement for statement in prepared)
+
+
+@pytest.mark.parametrize(
+    "value, prepared", [("", True), ("1", True), ("0", False)], ids=["default", "on", "off"]
+)
+def test_prepared_statements_on_postgresql_can_be_turned_off_for_a_pooler(value, prepared):
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://reader@db.example.com:5432/newsroom",
+        DJANGO_DB_PREPARED_STATEMENTS=value,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ("'server_side_binding': True" in result.stdout) is prepared
+    assert ("'prepare_threshold': 5" in result.stdout) is prepared
+
+
 @pytest.mark.django_db
 def test_health_check_reports_the_database_and_cache(client):
     response = client.get(reverse("health"))
