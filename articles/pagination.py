@@ -54,15 +54,23 @@ class CappedPaginator(Paginator):
 
 
 class PreparedStories:
-    """A list of stories whose numbered pages and capped count are read through queries
-    compiled once (see ``articles.prepared``): ``build(**values)`` is the list's queryset, the
-    one the view's ``get_queryset()`` gives. Bound to a request's values, it is what
-    ``CappedPaginator`` counts and slices."""
+    """A list of stories whose pages (numbered and keyset) and capped count are read through
+    queries compiled once (see ``articles.prepared``): ``build(**values)`` is the list's
+    queryset, the one the view's ``get_queryset()`` gives. Bound to a request's values, it is
+    what ``CappedPaginator`` counts and slices and ``keyset_page`` pages through."""
 
     def __init__(self, build):
         self.rows = Prepared(Article, lambda rows, **values: build(**values)[rows])
         self.keys = Prepared(
             Article, lambda rows, **values: build(**values).order_by().values("pk")[rows]
+        )
+        self.older = Prepared(
+            Article,
+            lambda moment, key, rows, **values: older_than(build(**values), moment, key)[rows],
+        )
+        self.newer = Prepared(
+            Article,
+            lambda moment, key, rows, **values: newer_than(build(**values), moment, key)[rows],
         )
 
     def bind(self, **values):
@@ -79,6 +87,12 @@ class BoundStories:
 
     def __getitem__(self, rows):
         return list(self.stories.rows(rows=rows, **self.values))
+
+    def beyond(self, cursor, older, size):
+        """Up to ``size`` stories just older (or newer) than ``cursor``, ``(moment, pk)``."""
+        prepared = self.stories.older if older else self.stories.newer
+        moment, key = cursor
+        return list(prepared(moment=moment, key=key, rows=slice(None, size), **self.values))
 
 
 class KeysetPage:
@@ -140,20 +154,36 @@ def bounded_first(queryset, **bound):
     return same_columns(first & queryset, queryset)
 
 
-def keyset_page(queryset, size, before=None, after=None):
+def older_than(queryset, moment, pk):
+    """The stories of ``queryset`` (newest first) just older than ``(moment, pk)``."""
+    older = Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk)
+    return bounded_first(queryset, published_at__lte=moment).filter(older)
+
+
+def newer_than(queryset, moment, pk):
+    """The stories of ``queryset`` (newest first) just newer than ``(moment, pk)``, oldest
+    first."""
+    newer = Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=pk)
+    return queryset.filter(newer).reverse()
+
+
+def beyond(stories, cursor, older, size):
+    """``size`` stories of ``stories`` (a queryset or ``BoundStories``) beyond ``cursor``."""
+    if isinstance(stories, BoundStories):
+        return stories.beyond(cursor, older, size)
+    return list((older_than if older else newer_than)(stories, *cursor)[:size])
+
+
+def keyset_page(stories, size, before=None, after=None):
     """The ``size`` stories just older than ``before`` or just newer than ``after``, from a
-    queryset ordered newest first by ``(published_at, pk)``."""
+    list ordered newest first by ``(published_at, pk)`` (a queryset or ``BoundStories``)."""
     if before is not None:
-        moment, pk = parse_cursor(before)
-        older = Q(published_at__lt=moment) | Q(published_at=moment, pk__lt=pk)
-        rows = list(bounded_first(queryset, published_at__lte=moment).filter(older)[: size + 1])
+        rows = beyond(stories, parse_cursor(before), True, size + 1)
         stories = rows[:size]
         next_cursor = cursor_for(stories[-1]) if len(rows) > size else None
         previous_cursor = cursor_for(stories[0]) if stories else None
     else:
-        moment, pk = parse_cursor(after)
-        newer = Q(published_at__gt=moment) | Q(published_at=moment, pk__gt=pk)
-        rows = list(queryset.filter(newer).reverse()[: size + 1])
+        rows = beyond(stories, parse_cursor(after), False, size + 1)
         stories = rows[:size][::-1]
         previous_cursor = cursor_for(stories[0]) if len(rows) > size else None
         next_cursor = cursor_for(stories[-1]) if stories else None
@@ -178,18 +208,18 @@ class PaginationMixin:
     def is_ranked(self):
         return False
 
-    def numbered(self, queryset):
-        """What the numbered pages are read from: ``queryset``, or the same list as
-        ``PreparedStories`` bound to this request's values."""
+    def listed(self, queryset):
+        """What the pages are read from: ``queryset``, or the same list as ``PreparedStories``
+        bound to this request's values."""
         return queryset
 
     def paginate_queryset(self, queryset, page_size):
         before, after = (self.request.GET.get(name) for name in self.cursor_parameters)
         if not self.keyset or (before is None and after is None):
-            return super().paginate_queryset(self.numbered(queryset), page_size)
+            return super().paginate_queryset(self.listed(queryset), page_size)
         if self.is_ranked():
             raise Http404("Search results have numbered pages only.")
-        page = keyset_page(queryset, page_size, before=before, after=after)
+        page = keyset_page(self.listed(queryset), page_size, before=before, after=after)
         return None, page, page.object_list, True
 
     def get_context_data(self, **kwargs):

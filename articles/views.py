@@ -45,8 +45,8 @@ def tag_cards(tag, now=None):
     return public_cards(now).filter(Exists(links))
 
 
-# The busiest lists, compiled once (see articles.prepared): the front page, and the numbered
-# pages of the list of stories (with any filters but a search) and of a topic's stories.
+# The busiest lists, compiled once (see articles.prepared): the front page, and the pages of
+# the list of stories (filtered or searched) and of a topic's stories.
 FRONT_PAGE = Prepared(Article, lambda now: public_cards(now)[:FRONT_PAGE_SIZE])
 LISTED_STORIES = PreparedStories(
     lambda now, **chosen: ArticleFilter.narrowed(public_cards(now), chosen)
@@ -78,7 +78,7 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
     def is_ranked(self):
         return self.filterset.is_ranked
 
-    def numbered(self, queryset):
+    def listed(self, queryset):
         chosen = self.filterset.chosen_values()
         if chosen is None:
             return queryset
@@ -190,7 +190,7 @@ class TagDetailView(PublishedArticlesMixin, ListView):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return tag_cards(self.tag.pk)
 
-    def numbered(self, queryset):
+    def listed(self, queryset):
         return TAG_STORIES.bind(tag=self.tag.pk, now=timezone.now())
 
     def paginate_queryset(self, queryset, page_size):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.filters import ArticleFilter
 from articles.models import Article
-from articles.pagination import PreparedStories
+from articles.pagination import PreparedStories, beyond
 from articles.prepared import PreparationError, Prepared
 from articles.views import public_cards, tag_cards
 from tests.factories import (
@@ -123,6 +123,12 @@ def test_numbered_pages_and_capped_counts_read_through_prepared_queries_match_th
             assert stories[rows] == expected[rows]
         assert stories.capped_count(100) == len(expected)
         assert stories.capped_count(2) == 2
+        # Keyset pages: just older, and just newer, than a story half-way down the list.
+        middle = expected[len(expected) // 2]
+        cursor = (middle.published_at, middle.pk)
+        assert stories.beyond(cursor, True, 3) == beyond(build(**values), cursor, True, 3)
+        assert stories.beyond(cursor, False, 3) == beyond(build(**values), cursor, False, 3)
+        assert stories.beyond(cursor, True, 3) == expected[len(expected) // 2 + 1 :][:3]
 
 
 def test_a_filtered_list_read_through_prepared_queries_is_the_one_django_filter_gives(client):
