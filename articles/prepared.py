@@ -116,14 +116,15 @@ class Prepared:
                 if type(param) is type(expected) and param == expected:
                     slots.append((index, name, item))
                     found.add((name, item))
-        # A value the ORM rewrote ("%word%" for contains) would keep the stand-in's rewriting
-        # in the SQL: refused. Text that is nowhere (an annotation a count leaves out) is unused;
-        # other values must all be there.
+        # A value the ORM rewrote ("%word%" for contains) or wrote into the SQL itself would
+        # keep the stand-in there: refused. Text that is nowhere (an annotation a count leaves
+        # out) is unused; other values must all be there.
         missing = set()
         for name, item in set(wanted) - found:
             stand_in = wanted[name, item]
-            rewritten = isinstance(stand_in, str) and any(
-                isinstance(param, str) and stand_in in param for param in params
+            rewritten = isinstance(stand_in, str) and (
+                stand_in in sql
+                or any(isinstance(param, str) and stand_in in param for param in params)
             )
             if rewritten or not isinstance(stand_in, str):
                 missing.add(name)
