@@ -78,6 +78,17 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
     def is_ranked(self):
         return self.filterset.is_ranked
 
+    def get(self, request, *args, **kwargs):
+        # FilterView.get, but when the pages come from LISTED_STORIES (``listed``) the
+        # filterset's own queryset is not built: a search's ranking or a topic's EXISTS cost
+        # 0.2 to 0.5 ms to build, for nothing.
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if self.filterset.chosen_values() is None:
+            return super().get(request, *args, **kwargs)
+        self.object_list = self.filterset.queryset
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context)
+
     def listed(self, queryset):
         chosen = self.filterset.chosen_values()
         if chosen is None:
