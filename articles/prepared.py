@@ -109,11 +109,11 @@ class Prepared:
         except EmptyResultSet:
             return None
         ops = connections[db].ops
+        expected = {key: _adapt(ops, stand_in) for key, stand_in in wanted.items()}
         slots, found = [], set()
         for index, param in enumerate(params):
-            for (name, item), stand_in in wanted.items():
-                expected = _adapt(ops, stand_in)
-                if type(param) is type(expected) and param == expected:
+            for (name, item), value in expected.items():
+                if type(param) is type(value) and param == value:
                     slots.append((index, name, item))
                     found.add((name, item))
         # A value the ORM rewrote ("%word%" for contains) or wrote into the SQL itself would
