@@ -73,8 +73,23 @@ class PreparedStories:
             lambda moment, key, rows, **values: newer_than(build(**values), moment, key)[rows],
         )
 
+        # Ranked lists (a search): the public candidates' ids in the list's order, and the
+        # stories of a page's ids (always ``size`` of them, so one shape serves every page).
+        self.ranked_keys = Prepared(
+            Article, lambda rows, **values: build(**values).values("pk")[rows]
+        )
+        self.chosen = Prepared(
+            Article, lambda ids, **values: build(**values).filter(pk__in=ids).order_by()
+        )
+
     def bind(self, **values):
         return BoundStories(self, values)
+
+    def ranked(self, order=None, **values):
+        """Bound as a list in order of relevance (see ``RankedStories``); ``order``: the ids
+        in that order when they are known before the query (it then only keeps the public
+        ones)."""
+        return RankedStories(self, values, order)
 
 
 class BoundStories:
@@ -93,6 +108,49 @@ class BoundStories:
         prepared = self.stories.older if older else self.stories.newer
         moment, key = cursor
         return list(prepared(moment=moment, key=key, rows=slice(None, size), **self.values))
+
+
+class RankedStories(BoundStories):
+    """A list in order of relevance (search results). It has no index to walk newest first:
+    read as ``BoundStories`` its count and each page would rank every candidate again (on
+    SQLite its page query sorted up to 200 whole rows to keep 20). Here the candidates are
+    ranked once per request, in one query for the public ones' ids (or, when ``order`` is
+    known, by keeping its public ids in that order), and a page reads its stories by id."""
+
+    def __init__(self, stories, values, order=None):
+        super().__init__(stories, values)
+        self.order = order
+        self._ids, self._limit = [], 0
+
+    def ids(self, limit):
+        """The ids of the list's first ``limit`` stories, best first."""
+        if limit > self._limit:
+            if self.order is None:
+                rows = self.stories.ranked_keys.rows(rows=slice(None, limit), **self.values)
+                self._ids = [pk for (pk,) in rows]
+            else:
+                rows = self.stories.keys.rows(rows=slice(None, None), **self.values)
+                public = {pk for (pk,) in rows}
+                self._ids = [pk for pk in self.order if pk in public][:limit]
+            self._limit = limit
+        return self._ids[:limit]
+
+    def capped_count(self, limit):
+        return len(self.ids(limit))
+
+    def __getitem__(self, rows):
+        ids = self.ids(max(rows.stop, self._limit))[rows]
+        if not ids:
+            return []
+        # Padded to the page's size with its last id: every page, even a short last one, has
+        # the same shape and so the same compiled query.
+        padded = ids + ids[-1:] * (rows.stop - (rows.start or 0) - len(ids))
+        found = {story.pk: story for story in self.stories.chosen(ids=padded, **self.values)}
+        # A story taken down between the two queries is left out rather than failing.
+        return [found[pk] for pk in ids if pk in found]
+
+    def beyond(self, cursor, older, size):
+        raise Http404("Search results have numbered pages only.")
 
 
 class KeysetPage:

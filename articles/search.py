@@ -130,27 +130,28 @@ def matches(connection, text):
         # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.
         match = " ".join(f'"{word}"' for word in words)
         with connection.cursor() as cursor:
-            # The newest matches: FTS5 walks its index newest first and stops there.
+            # The newest CANDIDATES matches (FTS5 walks its index newest first and stops
+            # there), ranked by bm25 (lower is better; the weights favour the headline, then
+            # the standfirst): one full-text query limited to their range of rowids.
             cursor.execute(
-                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
-                f"ORDER BY rowid DESC LIMIT {CANDIDATES}",
-                [match],
+                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s AND rowid >= "
+                f"(SELECT min(rowid) FROM (SELECT rowid FROM {SQLITE_TABLE} "
+                f"WHERE {SQLITE_TABLE} MATCH %s ORDER BY rowid DESC LIMIT {CANDIDATES})) "
+                f"ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SHOWN}",
+                [match, match],
             )
-            newest = cursor.fetchall()
-            best = []
-            if newest:
-                # Those ranked by bm25 (lower is better; the weights favour the headline, then
-                # the standfirst), in one full-text query limited to their range of rowids.
-                cursor.execute(
-                    f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
-                    f"AND rowid >= %s ORDER BY bm25({SQLITE_TABLE}, 10.0, 4.0, 1.0) LIMIT {SHOWN}",
-                    [match, newest[-1][0]],
-                )
-                best = [row[0] for row in cursor.fetchall()]
+            best = [row[0] for row in cursor.fetchall()]
         # The ids go in as one JSON parameter and the order as one string: a CASE branch or a
         # query parameter per id cost more to build than the whole query costs to run.
         return {"found": json.dumps(best), "order": "," + ",".join(map(str, best)) + ","}
     return {"words": text}
+
+
+def best_first(found):
+    """The ids ``matches`` found, best first, where it ranked them itself (SQLite's bm25);
+    None where the database ranks them in the query (PostgreSQL's ``ts_rank``)."""
+    order = found.get("order")
+    return None if order is None else [int(pk) for pk in order.split(",") if pk]
 
 
 def ranked(queryset, found=None, words=None, order=None):

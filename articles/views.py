@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from . import rendering
+from . import rendering, search
 from .filters import ArticleFilter
 from .models import (
     Article,
@@ -96,6 +96,9 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
     def listed(self, queryset):
         if self.chosen is None:
             return queryset
+        if self.is_ranked():
+            order = search.best_first(self.filterset.matches)
+            return LISTED_STORIES.ranked(order, now=timezone.now(), **self.chosen)
         return LISTED_STORIES.bind(now=timezone.now(), **self.chosen)
 
 

@@ -197,3 +197,31 @@ def test_search_results_read_through_prepared_queries_are_the_ranked_search(clie
         shown = list(response.context["page_obj"])
         assert shown == expected[(page - 1) * 20 : page * 20], params
         assert response.context["paginator"].count == len(expected)
+
+
+def test_ranked_pages_are_read_by_id_in_the_order_of_relevance(client, moderator):
+    # A search's list ranks its candidates once and reads each page by id: the pages and the
+    # count are the ranked queryset's, drafts among the matches left out, and a story taken
+    # down between the count and the page is left out of the page rather than failing it.
+    for number in range(25):
+        ArticleFactory(
+            headline=f"Harbour story {number}",
+            body="harbour " * (number % 5 + 1),
+            published_at=timezone.now() - timedelta(hours=number),
+        )
+    ArticleFactory(headline="Harbour draft", status=Article.Status.DRAFT, published_at=None)
+    url = reverse("articles:article_list")
+    expected = list(Article.objects.published().for_cards().search("harbour"))
+    assert len(expected) == 25
+    first = client.get(url, {"q": "harbour"}).context
+    second = client.get(url, {"q": "harbour", "page": "2"}).context
+    assert first["paginator"].count == 25
+    assert list(first["page_obj"]) + list(second["page_obj"]) == expected
+    assert "Harbour draft" not in str(expected)
+
+    view = first["view"]
+    stories = view.listed(None)
+    assert stories.capped_count(201) == 25
+    expected[1].unpublish(moderator, "Legal")
+    assert stories[0:20] == [expected[0], *expected[2:20]]
+

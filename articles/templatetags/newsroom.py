@@ -1,7 +1,9 @@
 """Template tags for what readers, browsers, feed readers and search engines are given:
 responsive pictures, absolute URLs, structured data and XML-safe text."""
 
+import functools
 import json
+from html import escape
 
 from django import template
 from django.conf import settings
@@ -90,6 +92,63 @@ def share_image(context, article):
 
 
 @register.simple_tag(takes_context=True)
+def article_meta(context, article, meta):
+    """The article page's description and canonical address."""
+    return format_html(
+        '<meta name="description" content="{}">\n  <link rel="canonical" href="{}">',
+        meta["summary"],
+        context["request"].build_absolute_uri(article.get_absolute_url()),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def article_social(context, article, meta):
+    """Open Graph and Twitter card tags and the JSON-LD of the article page, written in
+    Python: as a template their two dozen lookups cost a sixth of the page. ``meta`` is the
+    article's ``page_data``."""
+    image = share_image(context, article)
+    tags = [
+        ("property", "og:site_name", settings.SITE_NAME),
+        ("property", "og:type", "article"),
+        ("property", "og:title", article.headline),
+        ("property", "og:description", meta["summary"]),
+        ("property", "og:url", context["request"].build_absolute_uri(article.get_absolute_url())),
+        ("property", "og:locale", "en_GB"),
+        ("property", "article:published_time", rendering.iso_datetime(article.published_at)),
+        ("property", "article:modified_time", rendering.iso_datetime(article.updated_at)),
+        ("property", "article:section", article.get_kind_display()),
+        *(("property", "article:tag", name) for _, name in meta["tags"]),
+    ]
+    if image:
+        tags += [
+            ("property", "og:image", image["url"]),
+            ("property", "og:image:type", image["mime_type"]),
+            ("property", "og:image:width", image["width"]),
+            ("property", "og:image:height", image["height"]),
+        ]
+        if article.lead_image_alt:
+            tags.append(("property", "og:image:alt", article.lead_image_alt))
+        tags += [
+            ("name", "twitter:card", "summary_large_image"),
+            ("name", "twitter:image", image["url"]),
+        ]
+        if article.lead_image_alt:
+            tags.append(("name", "twitter:image:alt", article.lead_image_alt))
+    else:
+        tags.append(("name", "twitter:card", "summary"))
+    tags += [
+        ("name", "twitter:title", article.headline),
+        ("name", "twitter:description", meta["summary"]),
+    ]
+    # html.escape, as Django's escape but without its lazy-text wrapper, which cost more than
+    # the escaping itself over these twenty values.
+    html = "\n  ".join(
+        f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags
+    )
+    return mark_safe(f"{html}\n  {article_json_ld(context, article, meta)}")  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
 def article_json_ld(context, article, meta):
     """schema.org ``NewsArticle`` (``OpinionNewsArticle`` for opinion) as JSON-LD, escaped so
     no text in it can close the script element. ``meta`` is the article's ``page_data``."""
@@ -98,6 +157,12 @@ def article_json_ld(context, article, meta):
         JSON_SCRIPT_ESCAPES
     )
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@functools.cache
+def logo_path():
+    """The logo's address as the static files storage gives it (fixed for a deploy)."""
+    return static("img/favicon.svg")
 
 
 def structured_data(article, meta, request):
@@ -121,7 +186,7 @@ def structured_data(article, meta, request):
             "@type": "NewsMediaOrganization",
             "name": settings.SITE_NAME,
             "url": home,
-            "logo": {"@type": "ImageObject", "url": absolute(static("img/favicon.svg"))},
+            "logo": {"@type": "ImageObject", "url": absolute(logo_path())},
         },
         "keywords": [name for _, name in meta["tags"]],
     }
