@@ -224,4 +224,3 @@ def test_ranked_pages_are_read_by_id_in_the_order_of_relevance(client, moderator
     assert stories.capped_count(201) == 25
     expected[1].unpublish(moderator, "Legal")
     assert stories[0:20] == [expected[0], *expected[2:20]]
-
