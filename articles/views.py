@@ -90,7 +90,16 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
             self.object_list = self.filterset.qs
         else:
             self.object_list = self.filterset.queryset.none()
-        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        # What the template asks about more than once, worked out once (a template lookup on
+        # the filterset tries it as a key first, and is_ranked validates).
+        ranked = self.is_ranked()
+        context = self.get_context_data(
+            filter=self.filterset,
+            object_list=self.object_list,
+            ranked=ranked,
+            words=self.filterset.form.cleaned_data.get("q", "") if ranked else "",
+            errors=self.filterset.is_bound and bool(self.filterset.form.errors),
+        )
         return self.render_to_response(context)
 
     def listed(self, queryset):

@@ -9,12 +9,13 @@ from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
+from django.urls import get_script_prefix
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import images, rendering
 from ..feeds import xml_safe as strip_xml_unsafe
-from ..models import Article, reversed_once
+from ..models import Article, reversed_once, slug_url
 
 register = template.Library()
 
@@ -24,10 +25,26 @@ JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0
 
 @register.simple_tag
 def site_links():
-    """The addresses every page's header, footer and feed links point to, by URL name."""
+    """The addresses every page's header, footer and feed links point to, by URL name, and
+    its icon's and stylesheet's."""
+    return _site_links(get_script_prefix())
+
+
+@functools.cache
+def _site_links(prefix):
+    # Worked out once per script prefix (as reversed_once): the URLconf and the static files'
+    # names do not change while the site runs.
     names = ["home", "article_list", "tag_list", "person_list", "correction_list"]
     names += ["latest_feed", "latest_atom_feed"]
-    return {name: reversed_once(f"articles:{name}") for name in names}
+    links = {name: reversed_once(f"articles:{name}") for name in names}
+    links.update(favicon=static("img/favicon.svg"), stylesheet=static("css/site.css"))
+    return links
+
+
+@register.simple_tag(name="slug_url")
+def slug_url_tag(name, slug):
+    """``{% url name slug %}`` from the route reversed once (``models.slug_url``)."""
+    return slug_url(name, slug)
 
 
 @register.simple_tag
@@ -159,12 +176,6 @@ def article_json_ld(context, article, meta):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
 
 
-@functools.cache
-def logo_path():
-    """The logo's address as the static files storage gives it (fixed for a deploy)."""
-    return static("img/favicon.svg")
-
-
 def structured_data(article, meta, request):
     absolute = request.build_absolute_uri
     url = absolute(article.get_absolute_url())
@@ -186,7 +197,7 @@ def structured_data(article, meta, request):
             "@type": "NewsMediaOrganization",
             "name": settings.SITE_NAME,
             "url": home,
-            "logo": {"@type": "ImageObject", "url": absolute(logo_path())},
+            "logo": {"@type": "ImageObject", "url": absolute(site_links()["favicon"])},
         },
         "keywords": [name for _, name in meta["tags"]],
     }
