@@ -59,7 +59,7 @@ class PreparedStories:
     queryset, the one the view's ``get_queryset()`` gives. Bound to a request's values, it is
     what ``CappedPaginator`` counts and slices and ``keyset_page`` pages through."""
 
-    def __init__(self, build):
+    def __init__(self, build, pick=None):
         self.rows = Prepared(Article, lambda rows, **values: build(**values)[rows])
         self.keys = Prepared(
             Article, lambda rows, **values: build(**values).order_by().values("pk")[rows]
@@ -73,14 +73,14 @@ class PreparedStories:
             lambda moment, key, rows, **values: newer_than(build(**values), moment, key)[rows],
         )
 
-        # Ranked lists (a search): the public candidates' ids in the list's order, and the
-        # stories of a page's ids (always ``size`` of them, so one shape serves every page).
+        # Ranked lists (a search): the public candidates' ids in the list's order, and
+        # ``pick(ids, now)``, the stories of a page's ids as the list shows them (always a
+        # page's worth of ids, so one shape serves every page). The ids were just found by
+        # ``build``: ``pick`` checks they are still public, not the search again.
         self.ranked_keys = Prepared(
             Article, lambda rows, **values: build(**values).values("pk")[rows]
         )
-        self.chosen = Prepared(
-            Article, lambda ids, **values: build(**values).filter(pk__in=ids).order_by()
-        )
+        self.pick = pick and Prepared(Article, pick)
 
     def bind(self, **values):
         return BoundStories(self, values)
@@ -88,7 +88,9 @@ class PreparedStories:
     def ranked(self, order=None, **values):
         """Bound as a list in order of relevance (see ``RankedStories``); ``order``: the ids
         in that order when they are known before the query (it then only keeps the public
-        ones)."""
+        ones). Only for a list made with ``pick``."""
+        if self.pick is None:
+            raise TypeError("a ranked list needs pick(ids, now)")
         return RankedStories(self, values, order)
 
 
@@ -145,7 +147,8 @@ class RankedStories(BoundStories):
         # Padded to the page's size with its last id: every page, even a short last one, has
         # the same shape and so the same compiled query.
         padded = ids + ids[-1:] * (rows.stop - (rows.start or 0) - len(ids))
-        found = {story.pk: story for story in self.stories.chosen(ids=padded, **self.values)}
+        picked = self.stories.pick(ids=padded, now=self.values["now"])
+        found = {story.pk: story for story in picked}
         # A story taken down between the two queries is left out rather than failing.
         return [found[pk] for pk in ids if pk in found]
 

@@ -49,7 +49,8 @@ def tag_cards(tag, now=None):
 # the list of stories (filtered or searched) and of a topic's stories.
 FRONT_PAGE = Prepared(Article, lambda now: public_cards(now)[:FRONT_PAGE_SIZE])
 LISTED_STORIES = PreparedStories(
-    lambda now, **chosen: ArticleFilter.narrowed(public_cards(now), chosen)
+    lambda now, **chosen: ArticleFilter.narrowed(public_cards(now), chosen),
+    pick=lambda ids, now: public_cards(now).among(ids).order_by(),
 )
 TAG_STORIES = PreparedStories(tag_cards)
 
