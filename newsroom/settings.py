@@ -131,6 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     )
 # A connection dropped by the server is noticed and replaced instead of failing a request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that needs no round trip while the connection is
+    # quiet (newsroom/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
