@@ -126,7 +126,7 @@ class RankedStories(BoundStories):
 
     def ids(self, limit):
         """The ids of the list's first ``limit`` stories, best first."""
-        if limit > self._limit:
+        if limit > self._limit and self.order != []:  # nothing matched: nothing to ask
             if self.order is None:
                 rows = self.stories.ranked_keys.rows(rows=slice(None, limit), **self.values)
                 self._ids = [pk for (pk,) in rows]

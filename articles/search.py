@@ -148,8 +148,11 @@ def matches(connection, text):
 
 
 def best_first(found):
-    """The ids ``matches`` found, best first, where it ranked them itself (SQLite's bm25);
-    None where the database ranks them in the query (PostgreSQL's ``ts_rank``)."""
+    """The ids ``matches`` found, best first, where it ranked them itself (SQLite's bm25) or
+    found none (an empty list, on either database); None where the database ranks them in the
+    query (PostgreSQL's ``ts_rank``)."""
+    if found.get("found") in ("[]", "{}"):
+        return []
     order = found.get("order")
     return None if order is None else [int(pk) for pk in order.split(",") if pk]
 

@@ -220,3 +220,17 @@ def test_search_migration_can_be_reversed_and_applied_again():
     assert search_objects()
     ArticleFactory(headline="Indexed again")
     assert Article.objects.search("indexed").count() == 1
+
+
+def test_a_search_that_matches_nothing_asks_no_more_than_the_full_text_index(
+    client, django_assert_num_queries
+):
+    ArticleFactory(headline="Harbour reopens")
+    # The topics for the form, then the full-text index (on PostgreSQL the newest id first):
+    # with no match there is no ranking to ask for, and no page.
+    budget = 3 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries(budget):
+        response = client.get(reverse("articles:article_list"), {"q": "zeppelin"})
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 0
+    assert "No stories match “zeppelin”" in response.content.decode()
