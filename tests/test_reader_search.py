@@ -234,3 +234,62 @@ def test_a_search_that_matches_nothing_asks_no_more_than_the_full_text_index(
     assert response.status_code == 200
     assert response.context["paginator"].count == 0
     assert "No stories match “zeppelin”" in response.content.decode()
+
+
+@pytest.mark.postgresql
+def test_postgresql_newest_matches_are_the_same_from_the_newest_stories_table(monkeypatch):
+    """The first windows read the newest stories' own index (migration 0009) above its floor
+    and the whole table below it: whatever the triggers have kept, moved or dropped, the
+    matches are the ones the whole table gives."""
+    from articles import search
+
+    # Windows of 4 and 8 ids, then the rest, so that 40 stories cross all three.
+    monkeypatch.setattr(search, "FIRST_WINDOW", 4)
+    monkeypatch.setattr(search, "WIDER", 2)
+    monkeypatch.setattr(search, "CANDIDATES", 15)
+    stories = [
+        ArticleFactory(body="The harbour reopened." if number % 3 else "Markets fell.")
+        for number in range(40)
+    ]
+
+    def truth(word="harbour"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM articles_article WHERE {search.MATCH} ORDER BY id DESC LIMIT 15",  # noqa: S608
+                [search.POSTGRES_CONFIG, word],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def found(word="harbour"):
+        return search.postgresql_newest_matches(connection, word)
+
+    def recent():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM articles_recent_search ORDER BY id")
+            return [row[0] for row in cursor.fetchall()]
+
+    assert found() == truth() and len(truth()) == 15
+    assert recent() == sorted(story.pk for story in stories)
+    # Edited and deleted stories are followed.
+    stories[-1].body = "The harbour closed."
+    stories[-1].save()
+    deleted = stories[-2].pk
+    stories[-2].delete()
+    assert found() == truth() and stories[-1].pk in found()
+    assert deleted not in recent()
+    # The floor above the first window: that window is read from the whole table.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_recent_search_floor SET floor = %s", [deleted])
+        cursor.execute("DELETE FROM articles_recent_search WHERE id < %s", [deleted])
+    assert found() == truth()
+    # A story far above the others moves the floor up and drops what lies under it.
+    far = ArticleFactory(id=stories[-1].pk + 50_000, body="A harbour far away.")
+    assert recent() == [far.pk]
+    assert found() == truth() and found()[0] == far.pk
+    # Emptying the table empties the newest stories' table and drops its floor.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django's foreign keys are deferred
+        cursor.execute("TRUNCATE articles_article CASCADE")
+        cursor.execute("SELECT floor FROM articles_recent_search_floor")
+        assert cursor.fetchone()[0] == 0
+    assert recent() == [] and found() == []
