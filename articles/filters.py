@@ -14,20 +14,12 @@ from django.utils.safestring import mark_safe
 from . import search
 from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
 from .prepared import Prepared
-
-
-def text(value):
-    """``value`` escaped for HTML as Django's ``conditional_escape`` escapes it (already safe
-    HTML as it is), without the wrapper for lazy text Django puts around ``escape``: over the
-    hundred and more values of the filter panel that wrapper cost more than the escaping."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
+from .rendering import text
 
 
 def attributes(attrs):
     """``attrs`` as Django's ``flatatt`` writes them (sorted, valued ones first; True as a bare
-    name; False and None left out), escaped by ``text``."""
+    name; False and None left out), escaped by ``rendering.text``."""
     valued = sorted((name, value) for name, value in attrs.items() if not isinstance(value, bool))
     bare = sorted(name for name, value in attrs.items() if value is True)
     return "".join(

@@ -118,7 +118,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = sqlite_options()
     # Opening a SQLite connection (and running the pragmas) costs more than many a query.
     DATABASES["default"]["CONN_MAX_AGE"] = 600
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that needs no round trip while the connection is
+    # quiet (newsroom/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+if DATABASES["default"]["ENGINE"] == "newsroom.postgresql" and env_bool(
     "DJANGO_DB_PREPARED_STATEMENTS", True
 ):
     # Parameters bound by the server, and a statement run five times on a connection prepared
@@ -131,10 +135,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     )
 # A connection dropped by the server is noticed and replaced instead of failing a request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with a health check that needs no round trip while the connection is
-    # quiet (newsroom/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
