@@ -73,22 +73,19 @@ class PreparedStories:
             lambda moment, key, rows, **values: newer_than(build(**values), moment, key)[rows],
         )
 
-        # Ranked lists (a search): the public candidates' ids in the list's order, and
-        # ``pick(ids, now)``, the stories of a page's ids as the list shows them (always a
-        # page's worth of ids, so one shape serves every page). The ids were just found by
-        # ``build``: ``pick`` checks they are still public, not the search again.
-        self.ranked_keys = Prepared(
-            Article, lambda rows, **values: build(**values).values("pk")[rows]
-        )
+        # Ranked lists (a search): ``pick(ids, now)``, the stories of a page's ids as the list
+        # shows them (always a page's worth of ids, so one shape serves every page). The ids
+        # were just found by ``build``: ``pick`` checks they are still public, not the search
+        # again.
         self.pick = pick and Prepared(Article, pick)
 
     def bind(self, **values):
         return BoundStories(self, values)
 
-    def ranked(self, order=None, **values):
-        """Bound as a list in order of relevance (see ``RankedStories``); ``order``: the ids
-        in that order when they are known before the query (it then only keeps the public
-        ones). Only for a list made with ``pick``."""
+    def ranked(self, order, **values):
+        """Bound as a list in order of relevance (see ``RankedStories``): ``order``, the ids
+        the search found, best first, of which it keeps the ones ``build`` gives. Only for a
+        list made with ``pick``."""
         if self.pick is None:
             raise TypeError("a ranked list needs pick(ids, now)")
         return RankedStories(self, values, order)
@@ -115,33 +112,31 @@ class BoundStories:
 class RankedStories(BoundStories):
     """A list in order of relevance (search results). It has no index to walk newest first:
     read as ``BoundStories`` its count and each page would rank every candidate again (on
-    SQLite its page query sorted up to 200 whole rows to keep 20). Here the candidates are
-    ranked once per request, in one query for the public ones' ids (or, when ``order`` is
-    known, by keeping its public ids in that order), and a page reads its stories by id."""
+    SQLite its page query sorted up to 200 whole rows to keep 20). Here the search has ranked
+    its candidates already (``order``): one query keeps the ones the list gives (public, and
+    within the other filters), which is also the count, and a page reads its stories by id."""
 
-    def __init__(self, stories, values, order=None):
+    def __init__(self, stories, values, order):
         super().__init__(stories, values)
         self.order = order
-        self._ids, self._limit = [], 0
+        self._ids = None
 
     def ids(self, limit):
         """The ids of the list's first ``limit`` stories, best first."""
-        if limit > self._limit and self.order != []:  # nothing matched: nothing to ask
-            if self.order is None:
-                rows = self.stories.ranked_keys.rows(rows=slice(None, limit), **self.values)
-                self._ids = [pk for (pk,) in rows]
-            else:
+        if self._ids is None:
+            if self.order:
                 rows = self.stories.keys.rows(rows=slice(None, None), **self.values)
-                public = {pk for (pk,) in rows}
-                self._ids = [pk for pk in self.order if pk in public][:limit]
-            self._limit = limit
+                kept = {pk for (pk,) in rows}
+                self._ids = [pk for pk in self.order if pk in kept]
+            else:  # nothing matched: nothing to ask
+                self._ids = []
         return self._ids[:limit]
 
     def capped_count(self, limit):
         return len(self.ids(limit))
 
     def __getitem__(self, rows):
-        ids = self.ids(max(rows.stop, self._limit))[rows]
+        ids = self.ids(rows.stop)[rows]
         if not ids:
             return []
         # Padded to the page's size with its last id: every page, even a short last one, has

@@ -20,9 +20,8 @@ import json
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat, StrIndex
 
@@ -74,6 +73,11 @@ CANDIDATES = 300
 FIRST_WINDOW = 10 * CANDIDATES
 WIDER = 4
 MATCH = "search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+RANK = "ts_rank(search_vector, websearch_to_tsquery(%s::regconfig, %s))"
+# In a search's own statement the query is parsed once, in a subquery: that statement is
+# prepared and planned for any words (a generic plan), where a call to websearch_to_tsquery
+# with the words as parameters was made again for every story ranked.
+QUERY = "(SELECT websearch_to_tsquery(%s::regconfig, %s))"
 # The newest stories' vectors, with a GIN index of their own (migration 0009): the first
 # RECENT_WINDOWS windows read them there, so a common word's matches in the rest of the archive
 # are not handed over first (that bitmap grew with the archive: 1.4 ms at 100,000 stories).
@@ -82,8 +86,9 @@ RECENT_FLOOR_TABLE = "articles_recent_search_floor"
 RECENT_WINDOWS = 2
 
 
-def postgresql_newest_matches(connection, text):
-    """The ids of the newest ``CANDIDATES`` stories matching ``text``, in two queries."""
+def postgresql_best_matches(connection, text):
+    """The ids of the newest ``CANDIDATES`` stories matching ``text``, best first (``ts_rank``,
+    then the newest), in two queries."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM articles_article")
         (top,) = cursor.fetchone()
@@ -108,19 +113,34 @@ def postgresql_newest_matches(connection, text):
         # table's floor, and from articles_article otherwise: the two branches of a window
         # compare its lower bound with the floor in this same statement, and PostgreSQL skips
         # the one whose comparison is false without reading anything.
+        #
+        # Each branch ranks the stories it finds, before sorting them (the subquery with
+        # OFFSET 0 keeps it so; planned for any words, PostgreSQL would otherwise sort the
+        # whole vectors and rank after), from the vector it has just read: articles_recent_search
+        # keeps its vectors in its rows (migration 0010), where reading articles_article's
+        # again, out of line, to rank them cost more than the rest of the search.
         floor = f"(SELECT floor FROM {RECENT_FLOOR_TABLE})"
+
+        def branch(table, condition):
+            return (
+                f"(SELECT id, rank FROM (SELECT id, ts_rank(search_vector, {QUERY}) AS rank "
+                f"FROM {table} WHERE search_vector @@ {QUERY} AND {condition} OFFSET 0) found "
+                "ORDER BY id DESC)"
+            )
+
         branches = []
         for number, (lower, upper) in enumerate(ranges):
-            window = f"WHERE {MATCH} AND id >= {lower} AND id < {upper}"
+            window = f"id >= {lower} AND id < {upper}"
             if number < RECENT_WINDOWS:
-                branches.append(
-                    f"(SELECT id FROM {RECENT_TABLE} {window} AND {lower} >= {floor} "
-                    "ORDER BY id DESC)"
-                )
+                branches.append(branch(RECENT_TABLE, f"{window} AND {lower} >= {floor}"))
                 window += f" AND {lower} < {floor}"
-            branches.append(f"(SELECT id FROM articles_article {window} ORDER BY id DESC)")
-        params = [POSTGRES_CONFIG, text] * len(branches)
-        cursor.execute(" UNION ALL ".join(branches) + " LIMIT %s", [*params, CANDIDATES])
+            branches.append(branch("articles_article", window))
+        params = [POSTGRES_CONFIG, text] * 2 * len(branches)
+        cursor.execute(
+            "SELECT id FROM (" + " UNION ALL ".join(branches) + " LIMIT %s) newest "
+            "ORDER BY rank DESC, id DESC",
+            [*params, CANDIDATES],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -132,18 +152,17 @@ def search(queryset, text):
 
 def matches(connection, text):
     """What ``ranked`` needs to give the stories matching ``text`` in order (a few text values,
-    so that a compiled query can take them: see ``articles.prepared``), found with the
-    database's full-text index; None when no story can match (no word in ``text``)."""
+    so that a compiled query can take them: see ``articles.prepared``), found and ranked with
+    the database's full-text index; None when no story can match (no word in ``text``)."""
     text = clean_query(text)
     words = WORD.findall(text)[:MAX_WORDS]
     if not words:
         return None
     if connection.vendor == "postgresql":
         # Ranked among the newest matches only: ranking every match of a common word would
-        # cost more the bigger the archive grows (see CANDIDATES). Found once, here, and
-        # passed to the count and the page as one array, rather than found again by each.
-        newest = postgresql_newest_matches(connection, text)
-        return {"found": "{" + ",".join(map(str, newest)) + "}", "words": text}
+        # cost more the bigger the archive grows (see CANDIDATES).
+        best = postgresql_best_matches(connection, text)
+        return {"found": "{" + ",".join(map(str, best)) + "}", "order": order_of(best)}
     if connection.vendor == "sqlite":
         # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.
         match = " ".join(f'"{word}"' for word in words)
@@ -159,39 +178,45 @@ def matches(connection, text):
                 [match, match],
             )
             best = [row[0] for row in cursor.fetchall()]
-        # The ids go in as one JSON parameter and the order as one string: a CASE branch or a
-        # query parameter per id cost more to build than the whole query costs to run.
-        return {"found": json.dumps(best), "order": "," + ",".join(map(str, best)) + ","}
+        # The ids go in as one JSON parameter: a query parameter per id cost more to build
+        # than the whole query costs to run.
+        return {"found": json.dumps(best), "order": order_of(best)}
     return {"words": text}
 
 
+def order_of(ids):
+    """``ids`` (best first) as one string, ",3,1,2,": a story's place in it is its rank, found
+    by the database with a text search, where a CASE branch per id cost more to build than the
+    whole query costs to run."""
+    return "," + ",".join(map(str, ids)) + ","
+
+
 def best_first(found):
-    """The ids ``matches`` found, best first, where it ranked them itself (SQLite's bm25) or
-    found none (an empty list, on either database); None where the database ranks them in the
-    query (PostgreSQL's ``ts_rank``)."""
-    if found.get("found") in ("[]", "{}"):
-        return []
+    """The ids ``matches`` found, best first; None where the database does not rank them
+    itself (any but PostgreSQL and SQLite)."""
     order = found.get("order")
     return None if order is None else [int(pk) for pk in order.split(",") if pk]
+
+
+# How each database reads the ids ``matches`` found from their one parameter.
+FOUND_IDS = {
+    "postgresql": "SELECT unnest(%s::bigint[])",
+    "sqlite": "SELECT value FROM json_each(%s)",
+}
 
 
 def ranked(queryset, found=None, words=None, order=None):
     """``queryset`` narrowed to the stories ``matches`` found, best first, with a ``rank``.
     The database keeps the public ones (the queryset's rules)."""
     vendor = connections[queryset.db].vendor
-    if vendor == "postgresql":
-        query = SearchQuery(words, search_type="websearch", config=POSTGRES_CONFIG)
-        return (
-            queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [found]))
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-published_at", "-pk")
-        )
-    if vendor == "sqlite":
-        ids = RawSQL("SELECT value FROM json_each(%s)", [found])
+    if found is not None:
+        ids = RawSQL(FOUND_IDS[vendor], [found])
+        # SQLite's planner would rather walk every public story and test it against the ids
+        # (``among`` prevents it); PostgreSQL looks each id up and checks its row, cheaper
+        # than the EXISTS per id ``among`` asks for.
+        narrowed = queryset.among(ids) if vendor == "sqlite" else queryset.filter(pk__in=ids)
         position = StrIndex(Value(order), Concat(Value(","), Cast("pk", CharField()), Value(",")))
-        return (
-            queryset.among(ids).annotate(rank=-position).order_by("-rank", "-published_at", "-pk")
-        )
+        return narrowed.annotate(rank=-position).order_by("-rank", "-published_at", "-pk")
     # Any other database: every word must appear in the headline, standfirst or body.
     for word in WORD.findall(words)[:MAX_WORDS]:
         queryset = queryset.filter(
