@@ -429,7 +429,11 @@ class ArticleQuerySet(models.QuerySet):
         """The stories of ``ids`` (a list or a subquery) that this queryset would give, looked up
         by primary key. Its filters (``published()`` first of all) are checked per row as an
         EXISTS, so the planner cannot choose to walk every public story and test each against
-        the ids instead, which is what SQLite does with the filters side by side."""
+        the ids instead, which is what SQLite does with the filters side by side. PostgreSQL,
+        given a list of ids, always looks each one up by primary key, and checks the filters
+        beside it at a third of an EXISTS's cost; given a subquery it gets the EXISTS too."""
+        if isinstance(ids, list | tuple) and connections[self.db].vendor == "postgresql":
+            return self.filter(pk__in=ids)
         driven = Article.objects.filter(pk__in=ids).filter(
             models.Exists(self.filter(pk=models.OuterRef("pk")))
         )
