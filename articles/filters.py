@@ -323,8 +323,13 @@ class ArticleFilter(django_filters.FilterSet):
 
     @functools.cached_property
     def matches(self):
-        """What the search found (``search.matches``), looked up once per request."""
-        return search.matches(connections[self.queryset.db], self.form.cleaned_data["q"])
+        """What the search found (``search.matches``) among the stories of the filterset's
+        queryset (what readers may see), looked up once per request. The other filters
+        chosen narrow those matches afterwards: checked as the search looks for its newest
+        matches, a rare topic with a common word would have it read every match in the
+        archive."""
+        connection = connections[self.queryset.db]
+        return search.matches(connection, self.form.cleaned_data["q"], among=self.queryset)
 
     @property
     def is_ranked(self):

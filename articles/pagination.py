@@ -82,13 +82,13 @@ class PreparedStories:
     def bind(self, **values):
         return BoundStories(self, values)
 
-    def ranked(self, order, **values):
+    def ranked(self, order, kept=False, **values):
         """Bound as a list in order of relevance (see ``RankedStories``): ``order``, the ids
-        the search found, best first, of which it keeps the ones ``build`` gives. Only for a
-        list made with ``pick``."""
+        the search found, best first, of which it keeps the ones ``build`` gives (all of them
+        when ``kept``: the search checked them already). Only for a list made with ``pick``."""
         if self.pick is None:
             raise TypeError("a ranked list needs pick(ids, now)")
-        return RankedStories(self, values, order)
+        return RankedStories(self, values, order, kept)
 
 
 class BoundStories:
@@ -114,12 +114,13 @@ class RankedStories(BoundStories):
     read as ``BoundStories`` its count and each page would rank every candidate again (on
     SQLite its page query sorted up to 200 whole rows to keep 20). Here the search has ranked
     its candidates already (``order``): one query keeps the ones the list gives (public, and
-    within the other filters), which is also the count, and a page reads its stories by id."""
+    within the other filters), which is also the count, unless the search kept only those
+    (``kept``), and a page reads its stories by id (checking again that they are public)."""
 
-    def __init__(self, stories, values, order):
+    def __init__(self, stories, values, order, kept=False):
         super().__init__(stories, values)
         self.order = order
-        self._ids = None
+        self._ids = list(order) if kept else None
 
     def ids(self, limit):
         """The ids of the list's first ``limit`` stories, best first."""

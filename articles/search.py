@@ -20,6 +20,7 @@ import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import FullResultSet
 from django.db import connections
 from django.db.models import CharField, Q, Value
 from django.db.models.expressions import RawSQL
@@ -86,9 +87,10 @@ RECENT_FLOOR_TABLE = "articles_recent_search_floor"
 RECENT_WINDOWS = 2
 
 
-def postgresql_best_matches(connection, text):
+def postgresql_best_matches(connection, text, among=None):
     """The ids of the newest ``CANDIDATES`` stories matching ``text``, best first (``ts_rank``,
-    then the newest), in two queries."""
+    then the newest), in two queries; only stories of ``among`` (a queryset of articles with
+    filters but no joins, e.g. ``published()``) when it is given."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM articles_article")
         (top,) = cursor.fetchone()
@@ -119,9 +121,22 @@ def postgresql_best_matches(connection, text):
         # whole vectors and rank after), from the vector it has just read: articles_recent_search
         # keeps its vectors in its rows (migration 0010), where reading articles_article's
         # again, out of line, to rank them cost more than the rest of the search.
+        #
+        # ``among``'s rules (its WHERE clause, compiled by the ORM: the rules stay in one place)
+        # are checked in each branch, on articles_article's row (index-only for published(),
+        # migration 0008), so that stories readers cannot see take no candidate's place and
+        # no rank is computed for them.
         floor = f"(SELECT floor FROM {RECENT_FLOOR_TABLE})"
+        rule, rule_params = where_clause(among, connection)
 
         def branch(table, condition):
+            if rule and table == RECENT_TABLE:
+                condition += (
+                    f" AND EXISTS (SELECT 1 FROM articles_article "
+                    f"WHERE articles_article.id = {table}.id AND {rule})"
+                )
+            elif rule:
+                condition += f" AND {rule}"
             return (
                 f"(SELECT id, rank FROM (SELECT id, ts_rank(search_vector, {QUERY}) AS rank "
                 f"FROM {table} WHERE search_vector @@ {QUERY} AND {condition} OFFSET 0) found "
@@ -135,7 +150,7 @@ def postgresql_best_matches(connection, text):
                 branches.append(branch(RECENT_TABLE, f"{window} AND {lower} >= {floor}"))
                 window += f" AND {lower} < {floor}"
             branches.append(branch("articles_article", window))
-        params = [POSTGRES_CONFIG, text] * 2 * len(branches)
+        params = [POSTGRES_CONFIG, text, POSTGRES_CONFIG, text, *rule_params] * len(branches)
         cursor.execute(
             "SELECT id FROM (" + " UNION ALL ".join(branches) + " LIMIT %s) newest "
             "ORDER BY rank DESC, id DESC",
@@ -144,16 +159,38 @@ def postgresql_best_matches(connection, text):
         return [row[0] for row in cursor.fetchall()]
 
 
+def where_clause(queryset, connection):
+    """``queryset``'s WHERE clause as SQL and its parameters, ("", []) for none: ``queryset``
+    reads articles_article alone (filters on its own columns, no joins)."""
+    if queryset is None:
+        return "", []
+    query = queryset.query
+    if len(query.alias_map) > 1:
+        raise ValueError("a queryset with joins cannot be checked row by row here")
+    try:
+        sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    except FullResultSet:
+        return "", []
+    return f"({sql})", list(params)
+
+
+def keeps_among(connection):
+    """Whether ``matches`` keeps only the stories of its ``among`` on this database (so a list
+    narrowed by nothing else need not check them again)."""
+    return connection.vendor == "postgresql"
+
+
 def search(queryset, text):
     """``queryset`` narrowed to the stories matching ``text``, best first, with a ``rank``."""
     found = matches(connections[queryset.db], text)
     return queryset.none() if found is None else ranked(queryset, **found)
 
 
-def matches(connection, text):
+def matches(connection, text, among=None):
     """What ``ranked`` needs to give the stories matching ``text`` in order (a few text values,
     so that a compiled query can take them: see ``articles.prepared``), found and ranked with
-    the database's full-text index; None when no story can match (no word in ``text``)."""
+    the database's full-text index; None when no story can match (no word in ``text``). Where
+    ``keeps_among()``, only stories of ``among`` (a queryset, e.g. what readers may see)."""
     text = clean_query(text)
     words = WORD.findall(text)[:MAX_WORDS]
     if not words:
@@ -161,7 +198,7 @@ def matches(connection, text):
     if connection.vendor == "postgresql":
         # Ranked among the newest matches only: ranking every match of a common word would
         # cost more the bigger the archive grows (see CANDIDATES).
-        best = postgresql_best_matches(connection, text)
+        best = postgresql_best_matches(connection, text, among)
         return {"found": "{" + ",".join(map(str, best)) + "}", "order": order_of(best)}
     if connection.vendor == "sqlite":
         # Each word quoted: FTS5 syntax characters typed by a reader are then plain text.

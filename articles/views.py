@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -108,7 +109,11 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
             return queryset
         if self.is_ranked():
             order = search.best_first(self.filterset.matches)
-            return LISTED_STORIES.ranked(order, now=timezone.now(), **self.chosen)
+            # With nothing but the search chosen, the list's stories are the ones the search
+            # kept, where it keeps only the filterset's queryset's (what readers may see).
+            searched_only = all(name.startswith("q_") for name in self.chosen)
+            kept = searched_only and search.keeps_among(connections[self.filterset.queryset.db])
+            return LISTED_STORIES.ranked(order, kept=kept, now=timezone.now(), **self.chosen)
         return LISTED_STORIES.bind(now=timezone.now(), **self.chosen)
 
 

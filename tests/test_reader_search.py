@@ -1,10 +1,13 @@
 """Searching the stories with ``q``: the same behaviour on PostgreSQL (full-text search) and on
 SQLite (FTS5)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 from articles.search import SQLITE_TRIGGERS, install_after_migrate
@@ -234,6 +237,44 @@ def test_a_search_that_matches_nothing_asks_no_more_than_the_full_text_index(
     assert response.status_code == 200
     assert response.context["paginator"].count == 0
     assert "No stories match “zeppelin”" in response.content.decode()
+
+
+@pytest.mark.parametrize("with_topic", [False, True])
+def test_a_search_asks_the_same_few_queries_whatever_the_number_of_matches(
+    client, django_assert_num_queries, with_topic
+):
+    """The topics for the form; on PostgreSQL the newest id; the full-text index, which ranks;
+    the candidates the list keeps (PostgreSQL's full-text step keeps only public stories
+    itself, so a search with no other filter needs no such query there); the page."""
+    params = {"q": "harbour", "tag": "ports"} if with_topic else {"q": "harbour"}
+    budget = 4 + (connection.vendor == "postgresql" and with_topic)
+    ArticleFactory(headline="Harbour reopens", tags=["Ports"])
+    with django_assert_num_queries(budget):
+        small = client.get(LIST, params)
+    for number in range(30):
+        ArticleFactory(headline=f"Harbour story {number}", tags=["Ports"])
+    ArticleFactory(headline="Harbour elsewhere", tags=["Rail"])
+    with django_assert_num_queries(budget):
+        large = client.get(LIST, params)
+    assert len(small.context["page_obj"]) == 1
+    assert len(large.context["page_obj"]) == 20
+    assert large.context["paginator"].count == (31 if with_topic else 32)
+
+
+@pytest.mark.postgresql
+def test_postgresql_search_candidates_are_stories_readers_can_see(client, monkeypatch):
+    """On PostgreSQL the newest matches are looked for among public stories only: drafts,
+    scheduled and withdrawn stories take no candidate's place."""
+    from articles import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    ArticleFactory(headline="Budget one")
+    ArticleFactory(headline="Budget two")
+    ArticleFactory(headline="Budget draft", status="draft", published_at=None)
+    ArticleFactory(headline="Budget scheduled", published_at=timezone.now() + timedelta(days=1))
+    ArticleFactory(headline="Budget withdrawn", status="withdrawn")
+    ArticleFactory(headline="Budget three")
+    assert sorted(found(client, q="budget")) == ["Budget one", "Budget three", "Budget two"]
 
 
 @pytest.mark.postgresql
