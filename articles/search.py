@@ -74,6 +74,8 @@ CANDIDATES = 300
 FIRST_WINDOW = 10 * CANDIDATES
 WIDER = 4
 MATCH = "search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+# The rank, written plainly (the search's statement writes it with QUERY below; the tests rank
+# the whole table with this to compare).
 RANK = "ts_rank(search_vector, websearch_to_tsquery(%s::regconfig, %s))"
 # In a search's own statement the query is parsed once, in a subquery: that statement is
 # prepared and planned for any words (a generic plan), where a call to websearch_to_tsquery
