@@ -331,6 +331,14 @@ class ArticleFilter(django_filters.FilterSet):
         connection = connections[self.queryset.db]
         return search.matches(connection, self.form.cleaned_data["q"], among=self.queryset)
 
+    def ranking(self, chosen):
+        """The search's ids, best first (``search.best_first``), and whether they are the
+        list's stories already: with nothing but the search in ``chosen`` (``chosen_values``),
+        on a database whose search keeps only the queryset's stories (what readers may see)."""
+        searched_only = all(name.startswith("q_") for name in chosen)
+        kept = searched_only and search.keeps_among(connections[self.queryset.db])
+        return search.best_first(self.matches), kept
+
     @property
     def is_ranked(self):
         """True when the results are in order of relevance (a search), not newest first."""

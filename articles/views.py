@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -15,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from . import rendering, search
+from . import rendering
 from .filters import ArticleFilter
 from .models import (
     Article,
@@ -108,11 +107,7 @@ class ArticleListView(PublishedArticlesMixin, FilterView):
         if self.chosen is None:
             return queryset
         if self.is_ranked():
-            order = search.best_first(self.filterset.matches)
-            # With nothing but the search chosen, the list's stories are the ones the search
-            # kept, where it keeps only the filterset's queryset's (what readers may see).
-            searched_only = all(name.startswith("q_") for name in self.chosen)
-            kept = searched_only and search.keeps_among(connections[self.filterset.queryset.db])
+            order, kept = self.filterset.ranking(self.chosen)
             return LISTED_STORIES.ranked(order, kept=kept, now=timezone.now(), **self.chosen)
         return LISTED_STORIES.bind(now=timezone.now(), **self.chosen)
 
