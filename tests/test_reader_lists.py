@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -163,3 +164,27 @@ def test_postgresql_has_the_index_that_gives_the_topics_in_name_order():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_tag_by_name'")
         (definition,) = cursor.fetchone()
     assert "btree (name) INCLUDE (slug, public_since, id)" in definition
+
+
+def test_a_topic_named_many_times_counts_once_and_too_many_topics_is_a_form_error(client):
+    # Each topic is one more condition in the list's query: a query string repeating a topic
+    # 200 times once cost PostgreSQL 80 seconds.
+    topics = [TagFactory(name=f"Subject {n:02d}", slug=f"subject-{n:02d}") for n in range(11)]
+    ArticleFactory(headline="Everything at once", tags=topics)
+    with CaptureQueriesContext(connection) as once:
+        client.get(LIST, {"tag": "subject-00"})
+    with CaptureQueriesContext(connection) as repeated:
+        response = client.get(LIST, {"tag": ["subject-00"] * 200})
+    assert headlines(response) == ["Everything at once"]
+
+    def conditions(queries):
+        return [q["sql"].count("EXISTS") for q in queries.captured_queries]
+
+    assert conditions(repeated) == conditions(once)
+    assert max(conditions(once)) >= 1
+    ten = client.get(LIST, {"tag": [topic.slug for topic in topics[:10]]})
+    assert headlines(ten) == ["Everything at once"]
+    eleven = client.get(LIST, {"tag": [topic.slug for topic in topics]})
+    assert eleven.status_code in (200, 400)
+    assert "Choose at most 10 topics." in eleven.content.decode()
+    assert "Everything at once" not in eleven.content.decode()
