@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import feedgenerator, timezone
 from django.utils.html import escape
 
+from newsroom import origin
+
 from . import images, rendering
 from .models import Article, Byline, Mention, Person, Tag, TagRedirect
 from .prepared import Prepared
@@ -116,11 +118,19 @@ class ArticleFeed(Feed):
     author_name = settings.SITE_NAME
 
     def __call__(self, request, *args, **kwargs):
-        # One Feed instance serves every request; a copy per request may hold the request, which
-        # the item methods need for absolute image URLs.
+        # One Feed instance serves every request; a copy per request may hold the request, whose
+        # path is the feed's own address.
         feed = copy.copy(self)
         feed.request = request
         return Feed.__call__(feed, request, *args, **kwargs)
+
+    # Every address is made absolute here, on the configured origin: Django's feeds would
+    # otherwise add the host the request named (get_current_site) to relative ones.
+    def feed_url(self):
+        return origin.absolute(self.request.path)
+
+    def item_link(self, item):
+        return origin.absolute(item.get_absolute_url())
 
     # The feed's stories, from the values of ``items()``: a Prepared query (compiled once: see
     # articles.prepared) made by ``stories()``.
@@ -150,13 +160,13 @@ class ArticleFeed(Feed):
         image = images.share_image(item)
         if image is None:
             return []
-        url = self.request.build_absolute_uri(image["url"])
+        url = origin.absolute(image["url"])
         return [feedgenerator.Enclosure(url, str(image["bytes"]), image["mime_type"])]
 
     def item_extra_kwargs(self, item):
         return {
             "authors": [
-                {"name": name, "uri": self.request.build_absolute_uri(path)}
+                {"name": name, "uri": origin.absolute(path)}
                 for name, path in stored(item)["authors"]
             ]
         }
@@ -167,7 +177,7 @@ class LatestStoriesFeed(ArticleFeed):
     description = "The latest news, opinion and analysis."
 
     def link(self):
-        return reverse("articles:home")
+        return origin.absolute(reverse("articles:home"))
 
     newest = stories(lambda now: Article.objects.published(at=now))
 
@@ -202,7 +212,7 @@ class TagFeed(ArticleFeed):
         return f"The latest stories about {tag.name}."
 
     def link(self, tag):
-        return tag.get_absolute_url()
+        return origin.absolute(tag.get_absolute_url())
 
     newest = stories(lambda now, owner: Article.objects.published(at=now).filter(tags=owner))
 
@@ -218,7 +228,7 @@ class PersonFeed(ArticleFeed):
         return f"The latest stories by and about {person.name}."
 
     def link(self, person):
-        return person.get_absolute_url()
+        return origin.absolute(person.get_absolute_url())
 
     newest = stories(
         lambda now, owner: Article.objects.published(at=now).filter(

@@ -7,18 +7,32 @@ through their ``in_use()``) and lean on ``get_absolute_url()``.
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.contrib.sitemaps.views import SitemapIndexItem
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.views.decorators.http import require_GET
 
+from newsroom import origin
+
 from .models import Article, Person, Tag
 
 
 class IriSitemap(Sitemap):
+    """Addresses on the configured origin (Django's sitemaps take the request's host)."""
+
+    @property
+    def protocol(self):
+        return origin.scheme()
+
+    def get_domain(self, site=None):
+        return origin.netloc()
+
     def location(self, item):
         # Tag slugs may hold non-ASCII letters; a sitemap's <loc> must be a URI.
         return iri_to_uri(item.get_absolute_url())
@@ -72,6 +86,22 @@ SECTIONS = {"articles": ArticleSitemap, "tags": TagSitemap, "people": PersonSite
 NEWS = {"news": NewsSitemap}
 
 
+def index(request, **kwargs):
+    """Django's sitemap index, its entries moved onto the configured origin: the index view
+    writes the request's host into them and offers no hook for the domain."""
+    response = sitemap_views.index(request, **kwargs)
+    response.context_data["sitemaps"] = [
+        SitemapIndexItem(origin.absolute(on_this_site(entry.location)), entry.last_mod)
+        for entry in response.context_data["sitemaps"]
+    ]
+    return response
+
+
+def on_this_site(url):
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 @require_GET
 def robots_txt(request):
     """Names the sitemaps. Filtered and searched lists are endless combinations of one set of
@@ -80,8 +110,8 @@ def robots_txt(request):
         "User-agent: *",
         f"Disallow: {reverse('articles:article_list')}?",
         "",
-        f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap'))}",
-        f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap_news'))}",
+        f"Sitemap: {origin.absolute(reverse('articles:sitemap'))}",
+        f"Sitemap: {origin.absolute(reverse('articles:sitemap_news'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

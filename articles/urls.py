@@ -39,7 +39,7 @@ urlpatterns = [
     path("feeds/latest/atom/", feeds.LatestStoriesAtomFeed(), name="latest_atom_feed"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        sitemaps.index,
         {"sitemaps": sitemaps.SECTIONS, "sitemap_url_name": "articles:sitemap_section"},
         name="sitemap",
     ),

@@ -78,7 +78,8 @@ def base_env(database_url, cache_url):
         DJANGO_SETTINGS_MODULE="newsroom.settings",
         DJANGO_SECRET_KEY=SECRET_KEY,
         DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        # The gunicorn server overrides this with its own address (bench/run.py).
+        DJANGO_SITE_URL="http://127.0.0.1",
         DJANGO_MEDIA_ROOT=str(MEDIA_ROOT),
         DJANGO_STATIC_ROOT=str(STATIC_ROOT),
         DJANGO_CACHE_URL=cache_url,

@@ -194,7 +194,7 @@ class Gunicorn:
                 "--chdir",
                 str(common.ROOT),
             ],
-            env=self.env,
+            env={**self.env, "DJANGO_SITE_URL": self.base},
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=common.ROOT,

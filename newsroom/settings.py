@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom.origin import accepted, parse_origin
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -34,8 +36,30 @@ if not SECRET_KEY:
     # Development only: a fixed key is harmless when DEBUG is on and nothing is public.
     SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The site's one public origin: the only source of scheme, host and port for every absolute
+# address written (newsroom/origin.py). Requests naming another host or port, or one that is
+# not an alias, answer 400. Development (DEBUG on) defaults to `make run`'s address.
+if os.environ.get("DJANGO_ALLOWED_HOSTS"):
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is replaced by DJANGO_SITE_URL (the public origin) and "
+        "DJANGO_SITE_ALIASES (other host[:port] names it answers to): see the README."
+    )
+_site_url = os.environ.get("DJANGO_SITE_URL", "").strip()
+if not _site_url:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SITE_URL must be set when DJANGO_DEBUG is off (e.g. https://news.example)."
+        )
+    _site_url = "http://127.0.0.1:8000"
+SITE_URL = parse_origin(_site_url)
+SITE_ALIASES = env_list("DJANGO_SITE_ALIASES", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# Django's own host check stays on as a second line (it ignores ports; OriginMiddleware does not).
+ALLOWED_HOSTS = sorted(
+    f"[{host}]" if ":" in host else host for host, _ in accepted(SITE_URL, tuple(SITE_ALIASES))
+)
+# Forms posted from the public origin are trusted even when a TLS proxy in front speaks plain
+# HTTP to the app server.
+CSRF_TRUSTED_ORIGINS = [SITE_URL, *env_list("DJANGO_CSRF_TRUSTED_ORIGINS")]
 
 INSTALLED_APPS = [
     "articles",
@@ -53,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request for another host or port is refused before anything can cache it.
+    "newsroom.origin.OriginMiddleware",
     # ETag on every page and a 304 when the reader's copy is current, cached pages included.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -236,6 +262,11 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+    # The HTTPS redirect goes to the configured host, never to the one a request named.
+    SECURE_SSL_HOST = urlsplit(SITE_URL).netloc if SITE_URL.startswith("https:") else None
+    # The one switch that trusts a proxy in front: its X-Forwarded-Proto then says whether the
+    # reader used HTTPS (the redirect, secure cookies). It never changes the written origin, and
+    # X-Forwarded-Host, -Port and Forwarded are never read.
     if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -20,6 +20,14 @@ def _test_storage(settings, tmp_path):
 
 
 @pytest.fixture
+def live_server(live_server, settings):
+    """pytest-django's live server, made the site's origin for the test: it answers only for
+    the host and port of DJANGO_SITE_URL (newsroom/origin.py)."""
+    settings.SITE_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
 def editor(db):
     return staff_in_group("Editors", "editor")
 

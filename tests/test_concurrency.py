@@ -17,7 +17,7 @@ def test_readers_and_writers_at_once_on_file_backed_sqlite_see_no_locked_databas
         DJANGO_SECRET_KEY="concurrency-test-key-" + "c" * 40,
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_CACHE_URL="dummy://",
-        DJANGO_ALLOWED_HOSTS="testserver",
+        DJANGO_SITE_URL="http://testserver",
         DJANGO_DEBUG="1",  # plain static storage: no collectstatic for this run
     )
     result = subprocess.run(

@@ -107,7 +107,7 @@ def test_production_settings_pass_the_strict_deploy_check():
         "--fail-level",
         "WARNING",
         DJANGO_SECRET_KEY="a-long-random-production-key-" + "x7Qp2" * 10,
-        DJANGO_ALLOWED_HOSTS="news.example.com",
+        DJANGO_SITE_URL="https://news.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

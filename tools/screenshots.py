@@ -111,6 +111,7 @@ def main():
         manage(env, "setup_demo")
         manage(env, "shell", "-c", WITHDRAW)
         port = free_port()
+        env["DJANGO_SITE_URL"] = f"http://127.0.0.1:{port}"  # the origin it is served on
         log = open(Path(tmp) / "server.log", "w")  # noqa: SIM115 (closed below)
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

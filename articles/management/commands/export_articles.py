@@ -9,6 +9,7 @@
 import json
 from datetime import datetime, time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -24,8 +25,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--base-url",
-            default="http://127.0.0.1:8000",
-            help="the site's public address, for the items' uri and image links",
+            help="the site's public address, for the items' uri and image links "
+            "(default: DJANGO_SITE_URL)",
         )
         parser.add_argument("--output", "-o", help="write to this file instead of stdout")
         parser.add_argument("--since", help="only articles published on or after this date")
@@ -49,6 +50,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--since needs a date like 2015-10-01, not “{since}”.")
             start = timezone.make_aware(datetime.combine(day, time.min))
             articles = articles.filter(published_at__gte=start)
+        base_url = base_url or settings.SITE_URL
         items = [to_ninjs(article, base_url) for article in articles]
         text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
         if output:
