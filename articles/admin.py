@@ -19,13 +19,7 @@ from django.utils.text import capfirst
 from . import dashboard, signals
 from .forms import ArticleAdminForm, PersonAdminForm, TransitionForm
 from .models import Article, Byline, Event, Mention, Person, Revision, Tag, TagAlias
-
-# Moderator actions: (label, model method, states it applies to).
-TRANSITIONS = {
-    "unpublish": "Un-publish",
-    "withdraw": "Withdraw",
-    "republish": "Re-publish",
-}
+from .workflow import CONFIRMED, STEPS
 
 SUGGESTIONS_FIELDSET = "People the text names"
 
@@ -221,6 +215,11 @@ class ArticleAdmin(admin.ModelAdmin):
         # The form offers only the workflow steps this user may take.
         return type(form.__name__, (form,), {"user": request.user})
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The take-downs this user may make from the article's state (workflow.TRANSITIONS).
+        context["confirmed_moves"] = obj.confirmed_moves(request.user) if obj else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The story is rendered once for the whole save (article, tags, inlines, workflow
         # step), at its end and inside its transaction, rather than once per signal.
@@ -249,12 +248,10 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         step = form.cleaned_data.get("workflow")
         try:
-            if step == "review":
-                article.submit_for_review(request.user)
-            elif step == "draft":
-                article.return_to_draft(request.user)
-            elif step == "publish":
+            if step == "publish":
                 article.publish(request.user, at=form.cleaned_data.get("published_at"))
+            elif step in STEPS:
+                getattr(article, STEPS[step].name)(request.user)
         except (PermissionDenied, ValidationError) as error:
             # The choices were checked when the form was built; this is someone else's change
             # landing in between. Undo the whole save rather than keep half of it.
@@ -389,7 +386,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def transition_view(self, request, action):
         """The confirmation page for un-publishing, withdrawing or re-publishing articles."""
-        if action not in TRANSITIONS:
+        move = CONFIRMED.get(action)
+        if move is None:
             raise PermissionDenied
         if not self.has_takedown_permission(request):
             raise PermissionDenied
@@ -418,15 +416,14 @@ class ArticleAdmin(admin.ModelAdmin):
                     done += 1
                 except (PermissionDenied, ValidationError) as error:
                     failed.append(f"“{article}”: {error_text(error)}")
-            past = {"unpublish": "Un-published", "withdraw": "Withdrawn"}
-            report(self, request, past.get(action, "Re-published"), done, failed)
+            report(self, request, move.done, done, failed)
             return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"{TRANSITIONS[action]} {len(articles)} article(s)",
+            "title": f"{move.label} {len(articles)} article(s)",
             "action": action,
-            "action_label": TRANSITIONS[action],
+            "action_label": move.label,
             "articles": articles,
             "ids": ",".join(str(a.pk) for a in articles),
             "form": form,

@@ -2,6 +2,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from . import workflow
 from .models import Article, Correction, MentionSuggestion, Person, Tag
 from .uploads import ACCEPT, NOT_AN_IMAGE, clean_image_upload
 
@@ -126,15 +127,14 @@ class ArticleAdminForm(forms.ModelForm):
         choices = [("", f"Keep the state ({article.state_label if article.pk else 'Draft'})")]
         if user is None:
             return choices
-        can_publish = user.has_perm("articles.publish_article")
-        if status == Article.Status.DRAFT:
-            choices.append(("review", "Send for review"))
-        if status == Article.Status.IN_REVIEW:
-            choices.append(("draft", "Return to draft"))
-        if can_publish and (
-            status in {Article.Status.DRAFT, Article.Status.IN_REVIEW} or article.is_scheduled
-        ):
-            choices.append(("publish", "Publish (or schedule, with a future publication time)"))
+        for move in workflow.available(status, user, confirmed=False):
+            if move.step != "publish":
+                choices.append((move.step, move.label))
+            elif status != Article.Status.PUBLISHED or article.is_scheduled:
+                # A published story moves again only while it waits for its time.
+                choices.append(
+                    (move.step, f"{move.label} (or schedule, with a future publication time)")
+                )
         return choices
 
     def clean_lead_image(self):

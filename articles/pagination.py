@@ -19,8 +19,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from .models import Article, same_columns
+from .models import Article
 from .prepared import Prepared
+from .publication import same_columns
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(-?\d{1,18})-(\d{1,18})$")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, Byline, Mention, Person, Tag
+from articles.signals import batched
 
 
 def jpeg_file(name="photo.jpg", size=(640, 360), colour=(40, 90, 140)):
@@ -56,6 +57,13 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+    @classmethod
+    def create(cls, **kwargs):
+        # As the admin and the importer save a story with its topics: rendered once at the end
+        # (signals.batched), not again for each topic. What is stored is the same.
+        with batched():
+            return super().create(**kwargs)
 
 
 class BylineFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Correction, Event, Revision
-from tests.factories import ArticleFactory, BylineFactory, PersonFactory
+from articles.workflow import CONFIRMED, TRANSITIONS
+from tests.factories import ArticleFactory, BylineFactory, PersonFactory, UserFactory
 from tests.test_editor_admin import ADD_URL, article_form
 
 pytestmark = pytest.mark.django_db
@@ -414,3 +415,49 @@ def test_changing_tags_or_bylines_of_a_published_article_needs_no_change_kind(ed
     assert response.status_code == 302
     article.refresh_from_db()
     assert sorted(article.tags.names()) == ["One", "Two"]
+
+
+def make_move(article, move, actor):
+    """``move`` (a workflow.Transition) through the model's own method, as the desk calls it."""
+    method = getattr(article, move.name)
+    if move.name == "withdraw":
+        return method(actor, "A reason", "A public note")
+    if move.reason_required or move.name == "republish":
+        return method(actor, "A reason")
+    return method(actor)
+
+
+@pytest.mark.parametrize("status", list(Article.Status))
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+def test_every_move_from_every_state_is_allowed_exactly_as_the_table_says(status, name):
+    move = TRANSITIONS[name]
+    # A published story can be moved by `publish` only while it waits for its time.
+    scheduled = status == Article.Status.PUBLISHED and name == "publish"
+    article = ArticleFactory(
+        status=status,
+        published_at=timezone.now() + timedelta(days=1) if scheduled else timezone.now(),
+    )
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    if status in move.sources:
+        make_move(article, move, boss)
+        article.refresh_from_db()
+        assert article.status == move.to
+        assert article.events.get().to_status == move.to
+    else:
+        with pytest.raises(ValidationError):
+            make_move(article, move, boss)
+        article.refresh_from_db()
+        assert article.status == status
+
+
+@pytest.mark.parametrize("status", list(Article.Status))
+def test_the_change_form_offers_a_moderator_the_take_downs_the_table_allows(
+    moderator_client, status
+):
+    article = ArticleFactory(status=status)
+    content = moderator_client.get(change_url(article)).content.decode()
+    for move in CONFIRMED.values():
+        link = reverse("admin:articles_article_transition", args=[move.step])
+        assert (f'href="{link}?ids={article.pk}"' in content) == (status in move.sources), (
+            move.label
+        )

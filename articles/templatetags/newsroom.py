@@ -15,8 +15,9 @@ from django.utils.safestring import mark_safe
 from newsroom import origin
 
 from .. import images, rendering
+from ..addresses import reversed_once, slug_url
 from ..feeds import xml_safe as strip_xml_unsafe
-from ..models import Article, reversed_once, slug_url
+from ..models import Article
 
 register = template.Library()
 

@@ -1,405 +1,29 @@
-"""The newsroom's domain: articles, the people they credit or mention, and their tags."""
+"""Articles: the story itself, its states and the queries readers' pages start from."""
 
-import functools
 import html
-import re
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models, transaction
-from django.db.models.functions import Coalesce, Least, Lower, TruncDate
-from django.urls import get_script_prefix, reverse
+from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
-from taggit.models import TagBase, TaggedItemBase
 
-from . import images, rendering, search, signals
-from .markdown import render_markdown
-from .prepared import Prepared
-from .suggestions import find_people
-
-ASCII_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-SLUG_MARKER = "slug-goes-here"
-
-
-@functools.lru_cache(maxsize=64)
-def _reversed(name, prefix, **kwargs):
-    # reverse() reads the script prefix itself; it is a key here so each prefix has its own.
-    return reverse(name, kwargs=kwargs or None)
-
-
-def reversed_once(name, **kwargs):
-    """``reverse(name, kwargs=kwargs)``, worked out once per script prefix (the URLconf does
-    not change at run time): pages link the same addresses many times, and reversing was a
-    tenth of a feed's time and showed on every page."""
-    return _reversed(name, get_script_prefix(), **kwargs)
-
-
-def slug_url(name, slug):
-    """``reverse(name, kwargs={"slug": slug})`` for any slug, from the route reversed once:
-    feeds, sitemaps and related stories link dozens of stories per request. An ASCII slug is
-    put in as it is, as ``reverse()`` would; anything else goes through ``reverse()`` (quoting,
-    validation)."""
-    if not ASCII_SLUG.fullmatch(slug):
-        return reverse(name, kwargs={"slug": slug})
-    before, after = reversed_once(name, slug=SLUG_MARKER).split(SLUG_MARKER)
-    return f"{before}{slug}{after}"
-
-
-def first_publication(rows, owner, article):
-    """The earliest publication time among the published (or scheduled) articles that ``rows``
-    (tag links, bylines or mentions of one tag or person, ``owner``) point to through
-    ``article``, as a subquery. Compared with the clock it says whether that tag or person has
-    a public story now, by the same rule as ``published()``: a scheduled story counts from its
-    time, and an un-published or withdrawn one not at all."""
-    earliest = (
-        rows.filter(**{f"{article}__status": Article.Status.PUBLISHED})
-        .order_by()
-        .values(owner)
-        .annotate(first=models.Min(f"{article}__published_at"))
-        .values("first")
-    )
-    return models.Subquery(earliest)
-
-
-def same_columns(queryset, model_on):
-    """``queryset`` reading the columns ``model_on`` reads (its ``only()`` or ``defer()``)."""
-    fields, deferred = model_on.query.deferred_loading
-    if fields:
-        return queryset.defer(*fields) if deferred else queryset.only(*fields)
-    return queryset
-
-
-def has_public_article(rows, field):
-    """``rows`` (bylines, mentions, tag links) narrowed to those whose article, ``field``, is
-    public. A nested EXISTS on ``published()``: each row's article is looked up by primary key,
-    so the cost follows the rows, not the size of the archive, and the planner cannot choose to
-    walk every public article instead."""
-    return rows.filter(models.Exists(Article.objects.published().filter(pk=models.OuterRef(field))))
-
-
-class TagQuerySet(models.QuerySet):
-    def in_use(self, at=None):
-        """Tags of at least one public article. A tag used only by drafts stays hidden: its name
-        alone can give a story away.
-
-        Read from ``public_since`` (see ``refresh_public_since``), so it costs one indexed
-        comparison per tag rather than a search of the tag's stories. ``at`` as for
-        ``ArticleQuerySet.published()``."""
-        return self.filter(public_since__lte=at or timezone.now())
-
-    def refresh_public_since(self):
-        """Store when each tag's first story became (or becomes) public."""
-        links = TaggedArticle.objects.filter(tag=models.OuterRef("pk"))
-        return self.update(public_since=first_publication(links, "tag", "content_object"))
-
-    def with_article_counts(self):
-        """``in_use()`` with how many public articles each tag has (the tag index)."""
-        links = TaggedArticle.objects.filter(tag=models.OuterRef("pk"))
-        counts = (
-            has_public_article(links, "content_object_id")
-            .order_by()
-            .values("tag")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.in_use().annotate(article_count=models.Subquery(counts))
-
-    def canonical_names(self, names):
-        """The names to tag with, as editors and the importer type them: an alias becomes its tag
-        ("U.S." becomes "US"), an existing tag keeps its spelling whatever the case typed, and the
-        same tag typed twice counts once. Names that are neither stay as typed."""
-        names = [name.strip() for name in names if name and name.strip()]
-        if not names:
-            return []
-        lookup = models.Q()
-        for name in names:
-            lookup |= models.Q(name__iexact=name)
-        aliases = {
-            alias.name.casefold(): alias.tag.name
-            for alias in TagAlias.objects.filter(lookup).select_related("tag")
-        }
-        existing = {tag.name.casefold(): tag.name for tag in self.filter(lookup)}
-        canonical = {}
-        for name in names:
-            key = name.casefold()
-            chosen = aliases.get(key) or existing.get(key) or name
-            canonical.setdefault(chosen.casefold(), chosen)
-        return list(canonical.values())
-
-
-class Tag(TagBase):
-    """A subject tag, case-insensitive (``TAGGIT_CASE_INSENSITIVE``): "US" and "us" are one."""
-
-    # When the tag's first story became (or, scheduled, becomes) public; empty without one.
-    # Kept up to date whenever a story or its tags change (articles/signals.py).
-    public_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-
-    objects = TagQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "tag"
-        verbose_name_plural = "tags"
-
-    def get_absolute_url(self):
-        return slug_url("articles:tag_detail", self.slug)
-
-    def clean(self):
-        # One tag whatever the case, and a name that is another tag's alias stays that tag's:
-        # the database's own uniqueness check is case-sensitive.
-        others = Tag.objects.exclude(pk=self.pk) if self.pk else Tag.objects.all()
-        same = others.filter(name__iexact=self.name).first()
-        if same is not None:
-            raise ValidationError(
-                {"name": f"The tag “{same.name}” exists already: tags are one whatever the case."}
-            )
-        alias = TagAlias.objects.filter(name__iexact=self.name).select_related("tag").first()
-        if alias is not None and alias.tag_id != self.pk:
-            raise ValidationError(
-                {"name": f"“{alias.name}” is an alias of the tag “{alias.tag.name}”."}
-            )
-
-    def merge_into(self, kept):
-        """Move every article tagged with this tag to ``kept`` and delete this tag.
-
-        An article that already has both keeps one row. This tag's name becomes an alias of
-        ``kept`` and its address answers with a permanent redirect to ``kept``'s page, so links
-        and later imports that use the old name still arrive at the kept tag.
-        """
-        if kept.pk == self.pk:
-            raise ValueError("A tag cannot be merged into itself.")
-        with transaction.atomic():
-            already_kept = TaggedArticle.objects.filter(tag=kept).values("content_object")
-            self.tagged_articles.filter(content_object__in=already_kept).delete()
-            self.tagged_articles.update(tag=kept)
-            self.aliases.update(tag=kept)
-            self.redirects.update(tag=kept)
-            if self.name.casefold() != kept.name.casefold():
-                alias = TagAlias.objects.filter(name__iexact=self.name).first()
-                if alias is None:
-                    TagAlias.objects.create(name=self.name, tag=kept)
-                else:
-                    alias.tag = kept
-                    alias.save(update_fields=["tag"])
-            TagRedirect.objects.update_or_create(old_slug=self.slug, defaults={"tag": kept})
-            self.delete()
-            # The bulk update above sent no signals: the moved stories show the kept tag now.
-            signals.refresh(
-                articles=Article.objects.filter(tags=kept).values_list("pk", flat=True),
-                tags=[kept.pk],
-            )
-
-
-class TagAlias(models.Model):
-    """Another way of writing a tag: "U.S." and "United States" are both the tag "US"."""
-
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(
-        max_length=100,
-        help_text="Typed as a tag, this name becomes the tag it belongs to, whatever its case.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "tag alias"
-        verbose_name_plural = "tag aliases"
-        constraints = [
-            models.UniqueConstraint(Lower("name"), name="unique_tag_alias_name_ci"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def clean(self):
-        name = (self.name or "").strip()
-        self.name = name
-        clash = Tag.objects.filter(name__iexact=name)
-        if self.tag_id:
-            clash = clash.exclude(pk=self.tag_id)
-        if clash.exists():
-            raise ValidationError(
-                {"name": "A tag with this name exists; merge that tag into this one instead."}
-            )
-        if self.tag_id and name.casefold() == self.tag.name.casefold():
-            raise ValidationError({"name": "This is the tag's own name."})
-        other = TagAlias.objects.filter(name__iexact=name).exclude(pk=self.pk)
-        if name and other.exists():
-            raise ValidationError({"name": "This alias already belongs to a tag."})
-
-
-class TagRedirect(models.Model):
-    """The address of a tag merged into another: /tags/<old_slug>/ answers 301 to the kept tag."""
-
-    old_slug = models.CharField(max_length=100, unique=True)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "merged tag address"
-
-    def __str__(self):
-        return f"{self.old_slug} → {self.tag.slug}"
-
-    @classmethod
-    def kept_tag(cls, slug):
-        """The tag that ``slug``, the address of a tag merged away, now belongs to; None when
-        no merge left it or a tag has that address again. The tag page and feeds redirect."""
-        merged = cls.objects.filter(old_slug=slug).select_related("tag").first()
-        if merged is None or Tag.objects.filter(slug=slug).exists():
-            return None
-        return merged.tag
-
-
-class TaggedArticle(TaggedItemBase):
-    # TaggedItemBase already points `tag` at taggit's own Tag; declaring it again sends the rows
-    # to our table instead of silently to taggit's.
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
-    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
-
-    class Meta:
-        verbose_name = "article tag"
-        constraints = [
-            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
-        ]
-        indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_article")]
-
-
-class PersonQuerySet(models.QuerySet):
-    def in_use(self):
-        """People credited on, or mentioned in, at least one public article (from
-        ``public_since``, like ``TagQuerySet.in_use``)."""
-        return self.filter(public_since__lte=timezone.now())
-
-    def refresh_public_since(self):
-        """Store when each person's first story (by or about them) became or becomes public."""
-        by_them = Byline.objects.filter(person=models.OuterRef("pk"))
-        about_them = Mention.objects.filter(person=models.OuterRef("pk"))
-        by_them = first_publication(by_them, "person", "article")
-        about_them = first_publication(about_them, "person", "article")
-        # The earlier of the two, whichever exists (LEAST is NULL with a NULL on SQLite).
-        return self.update(
-            public_since=Least(Coalesce(by_them, about_them), Coalesce(about_them, by_them))
-        )
-
-    def authors(self):
-        """People credited on at least one public article."""
-        bylines = Byline.objects.filter(person=models.OuterRef("pk"))
-        return self.filter(models.Exists(has_public_article(bylines, "article_id")))
-
-    def matching(self, text):
-        """People whose page slug is ``text``, or whose name or an alias contains it."""
-        text = text.strip()
-        return self.filter(
-            models.Q(slug=text) | models.Q(name__icontains=text) | models.Q(aliases__icontains=text)
-        )
-
-    def for_import(self, name, slug=""):
-        """The person an imported article names: the one with that page slug and name, else the
-        only one with that name, else a new person (with a free slug)."""
-        name = name.strip()
-        if slug:
-            person = self.filter(slug=slug, name=name).first()
-            if person:
-                return person
-        same_name = list(self.filter(name=name)[:2])
-        if len(same_name) == 1:
-            return same_name[0]
-        base = slugify(slug or name)[:190] or "person"
-        candidate, number = base, 1
-        while self.filter(slug=candidate).exists():
-            number += 1
-            candidate = f"{base}-{number}"
-        return self.create(name=name, slug=candidate)
-
-
-class Person(models.Model):
-    """Someone the newsroom writes about or who writes for it; the same person can be both."""
-
-    name = models.CharField(max_length=200, help_text="Full name as readers should see it.")
-    slug = models.SlugField(
-        max_length=200,
-        unique=True,
-        help_text="The end of the person's page address, e.g. /people/vladimir-putin/.",
-    )
-    description = models.CharField(
-        "general description",
-        max_length=300,
-        blank=True,
-        help_text="Who they are in general, e.g. “President of Russia”. The role they play in one "
-        "story belongs on that story's mention.",
-    )
-    bio = models.TextField("short bio", blank=True, help_text="A few sentences for their page.")
-    photo = models.ImageField(upload_to="people/", blank=True)
-    aliases = models.TextField(
-        blank=True,
-        help_text="Other names the text may use, one per line, e.g. “Putin”.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    # As Tag.public_since: when their first story, by or about them, became or becomes public.
-    public_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-
-    objects = PersonQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "people"
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:person_detail", self.slug)
-
-    @property
-    def alias_list(self):
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
-
-
-class MentionSuggestionQuerySet(models.QuerySet):
-    def pending(self):
-        """Suggestions still waiting for an editor: not yet accepted nor turned down."""
-        return self.filter(dismissed=False)
-
-
-class MentionSuggestion(models.Model):
-    """A known person the article's text names, offered to editors as a person mentioned.
-
-    Nothing is linked until an editor accepts it; accepting makes a ``Mention`` and removes the
-    suggestion. One turned down stays recorded (``dismissed``) so that it is not offered again.
-    """
-
-    article = models.ForeignKey(
-        "Article", on_delete=models.CASCADE, related_name="mention_suggestions"
-    )
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="mention_suggestions")
-    found_as = models.CharField(
-        max_length=200, help_text="The name or alias as the text writes it."
-    )
-    position = models.PositiveIntegerField(
-        default=0, help_text="Where the text first names them: suggestions follow the text."
-    )
-    dismissed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = MentionSuggestionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "pk"]
-        verbose_name = "suggested person mentioned"
-        constraints = [
-            models.UniqueConstraint(fields=["article", "person"], name="unique_suggestion_person")
-        ]
-
-    def __str__(self):
-        return f"{self.person} (found as “{self.found_as}”)"
-
+from .. import images, rendering, search, signals
+from ..addresses import slug_url
+from ..markdown import render_markdown
+from ..prepared import Prepared
+from ..publication import same_columns
+from ..suggestions import find_people
+from ..workflow import TRANSITIONS, Status, available
+from .people import Byline, Mention, MentionSuggestion, Person
+from .records import Correction, Event, Revision
+from .tags import Tag, TaggedArticle
 
 # How many of the newest stories per shared tag or person "related stories" chooses from.
 RELATED_CANDIDATES = 300
@@ -597,12 +221,8 @@ class Article(models.Model):
         OPINION = "opinion", "Opinion"
         ANALYSIS = "analysis", "Analysis"
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
-        UNPUBLISHED = "unpublished", "Un-published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    # The editorial states (articles/workflow.py).
+    Status = Status
 
     headline = models.CharField(max_length=255, help_text="The story's title, as readers see it.")
     slug = models.SlugField(
@@ -769,20 +389,19 @@ class Article(models.Model):
         found.sort(key=lambda story: (story.shared, story.published_at, story.pk), reverse=True)
         return found[:limit]
 
+    def confirmed_moves(self, user):
+        """The take-downs (and re-publishing) ``user`` may make from this article's state,
+        for the links above its change form (``workflow.TRANSITIONS``)."""
+        return available(self.status, user, confirmed=True)
+
     # Editorial transitions. Each checks the actor's permission and the move's validity, saves,
     # and records an event; admin actions, views and commands call these and nothing else.
 
     def submit_for_review(self, actor):
-        self._transition(
-            actor, Event.Action.SUBMITTED, self.Status.IN_REVIEW,
-            permission="articles.change_article", allowed_from={self.Status.DRAFT},
-        )  # fmt: skip
+        self._transition(actor, TRANSITIONS["submit_for_review"], Event.Action.SUBMITTED)
 
     def return_to_draft(self, actor):
-        self._transition(
-            actor, Event.Action.RETURNED, self.Status.DRAFT,
-            permission="articles.change_article", allowed_from={self.Status.IN_REVIEW},
-        )  # fmt: skip
+        self._transition(actor, TRANSITIONS["return_to_draft"], Event.Action.RETURNED)
 
     def publish(self, actor, at=None):
         """Publish now, or at ``at``: a time in the future schedules the article, which then
@@ -792,56 +411,44 @@ class Article(models.Model):
             raise ValidationError("This article is already published.", code="invalid_transition")
         self._transition(
             actor,
+            TRANSITIONS["publish"],
             Event.Action.SCHEDULED if at > timezone.now() else Event.Action.PUBLISHED,
-            self.Status.PUBLISHED,
-            permission="articles.publish_article",
-            allowed_from={self.Status.DRAFT, self.Status.IN_REVIEW, self.Status.PUBLISHED},
             published_at=at,
             updated_at=at,
         )
 
     def unpublish(self, actor, reason):
-        self._transition(
-            actor, Event.Action.UNPUBLISHED, self.Status.UNPUBLISHED,
-            permission="articles.takedown_article", allowed_from={self.Status.PUBLISHED},
-            reason=reason, reason_required=True,
-        )  # fmt: skip
+        self._transition(actor, TRANSITIONS["unpublish"], Event.Action.UNPUBLISHED, reason=reason)
 
     def withdraw(self, actor, reason, public_note):
         if not (public_note or "").strip():
             raise ValidationError("Write the public note readers will see.", code="note_required")
         self._transition(
-            actor, Event.Action.WITHDRAWN, self.Status.WITHDRAWN,
-            permission="articles.takedown_article",
-            allowed_from={self.Status.PUBLISHED, self.Status.UNPUBLISHED},
-            reason=reason, reason_required=True, public_note=public_note,
+            actor, TRANSITIONS["withdraw"], Event.Action.WITHDRAWN,
+            reason=reason, public_note=public_note,
             withdrawn_at=timezone.now(), withdrawal_note=public_note.strip(),
         )  # fmt: skip
 
     def republish(self, actor, reason=""):
         """Put an un-published or withdrawn piece back, at its original publication time."""
         self._transition(
-            actor, Event.Action.REPUBLISHED, self.Status.PUBLISHED,
-            permission="articles.takedown_article",
-            allowed_from={self.Status.UNPUBLISHED, self.Status.WITHDRAWN},
+            actor, TRANSITIONS["republish"], Event.Action.REPUBLISHED,
             reason=reason, published_at=self.published_at or timezone.now(),
             withdrawn_at=None, withdrawal_note="",
         )  # fmt: skip
 
-    def _transition(
-        self, actor, action, to_status, *, permission, allowed_from, reason="",
-        reason_required=False, public_note="", **changes,
-    ):  # fmt: skip
-        if actor is None or not actor.has_perm(permission):
+    def _transition(self, actor, move, action, *, reason="", public_note="", **changes):
+        """Make ``move`` (a ``workflow.Transition``), recorded as ``action``."""
+        if actor is None or not actor.has_perm(move.permission):
             raise PermissionDenied(f"You may not {Event.Action(action).label.lower()} articles.")
         reason = (reason or "").strip()
-        if reason_required and not reason:
+        if move.reason_required and not reason:
             raise ValidationError("Give a reason: it is kept in the article's record.", "reason")
         with transaction.atomic():
             # Re-read the state under a lock so two moderators (or a moderator and an editor)
             # acting at once cannot both move the article from the same state.
             current = Article.objects.select_for_update().only("status").get(pk=self.pk)
-            if current.status not in allowed_from:
+            if current.status not in move.sources:
                 raise ValidationError(
                     "A %(from)s article cannot be %(action)s.",
                     code="invalid_transition",
@@ -851,7 +458,7 @@ class Article(models.Model):
                     },
                 )
             from_status = current.status
-            self.status = to_status
+            self.status = move.to
             for field, value in changes.items():
                 setattr(self, field, value)
             self.save(actor=actor)
@@ -860,7 +467,7 @@ class Article(models.Model):
                 actor=actor,
                 action=action,
                 from_status=from_status,
-                to_status=to_status,
+                to_status=move.to,
                 reason=reason,
                 public_note=(public_note or "").strip(),
             )
@@ -1007,190 +614,3 @@ PUBLIC_AMONG = Prepared(
         Article.objects.published(at=now).only(*rendering.RELATED_FIELDS).among(ids).order_by()
     ),
 )
-
-
-class Byline(models.Model):
-    """A credited author of an article, in the order the byline lists them."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="bylines")
-    role = models.CharField(
-        max_length=100, blank=True, help_text="Optional, e.g. “reporting” or “photos”."
-    )
-    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
-
-    class Meta:
-        ordering = ["position", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "person"], name="unique_byline_person")
-        ]
-        indexes = [models.Index(fields=["person", "article"], name="byline_person_article")]
-
-    def __str__(self):
-        return f"{self.person} ({self.role})" if self.role else str(self.person)
-
-
-class Mention(models.Model):
-    """A person a story is about, with the role the story gives them."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="mentions")
-    role = models.CharField(
-        "role in this story",
-        max_length=200,
-        blank=True,
-        help_text="As the story gives it, e.g. “Russian Foreign Minister” or “Republican "
-        "presidential frontrunner”.",
-    )
-
-    class Meta:
-        ordering = ["pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "person"], name="unique_mention_person")
-        ]
-        indexes = [models.Index(fields=["person", "article"], name="mention_person_article")]
-
-    def __str__(self):
-        return f"{self.person} ({self.role})" if self.role else str(self.person)
-
-
-class Event(models.Model):
-    """The editorial record: who did what to which article, when and why."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        SUBMITTED = "submitted", "Sent for review"
-        RETURNED = "returned", "Returned to draft"
-        PUBLISHED = "published", "Published"
-        SCHEDULED = "scheduled", "Scheduled"
-        UNPUBLISHED = "unpublished", "Un-published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        REPUBLISHED = "republished", "Re-published"
-        CORRECTED = "corrected", "Corrected"
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=20, choices=Action.choices)
-    from_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Article.Status.choices, blank=True)
-    reason = models.TextField(blank=True, help_text="Internal: why, for the record.")
-    public_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["action", "-created_at"], name="event_action_time")]
-
-    def __str__(self):
-        return f"{self.get_action_display()} by {self.actor or 'system'}"
-
-
-class Correction(models.Model):
-    """A dated public note on a published article."""
-
-    class Kind(models.TextChoices):
-        TYPO = "typo", "Typo fix (no public note)"
-        UPDATE = "update", "Update"
-        CORRECTION = "correction", "Correction"
-        CLARIFICATION = "clarification", "Clarification"
-
-    # Listed at /corrections/; updates are only shown on the article.
-    LISTED_KINDS = [Kind.CORRECTION, Kind.CLARIFICATION]
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    note = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["kind", "-created_at"], name="correction_kind_time")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} on {self.article}"
-
-
-class Revision(models.Model):
-    """A saved version of an article: its text, image, tags, bylines and people, as JSON.
-
-    Captured after the tags and inlines are saved, so a version is the article as the editor
-    saw it, relations included. Restoring one brings the content back and keeps the state.
-    """
-
-    CONTENT_FIELDS = [
-        "headline", "slug", "standfirst", "body", "kind", "lead_image", "lead_image_alt",
-        "lead_image_caption", "lead_image_credit",
-    ]  # fmt: skip
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    note = models.CharField(max_length=200, blank=True)
-    data = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number")
-        ]
-
-    def __str__(self):
-        return f"Version {self.number} of {self.article}"
-
-    @classmethod
-    def capture(cls, article, author=None, note=""):
-        data = {field: str(getattr(article, field) or "") for field in cls.CONTENT_FIELDS}
-        data["tags"] = sorted(article.tags.names(), key=str.lower)
-        data["bylines"] = [
-            {"person": b.person_id, "name": b.person.name, "role": b.role, "position": b.position}
-            for b in article.bylines.select_related("person")
-        ]
-        data["mentions"] = [
-            {"person": m.person_id, "name": m.person.name, "role": m.role}
-            for m in article.mentions.select_related("person")
-        ]
-        data["status"] = article.status
-        data["published_at"] = article.published_at.isoformat() if article.published_at else ""
-        last = cls.objects.filter(article=article).order_by("-number").first()
-        if last is not None and last.data == data:
-            return last  # nothing changed: no new version
-        return cls.objects.create(
-            article=article,
-            number=(last.number + 1) if last else 1,
-            author=author if getattr(author, "pk", None) else None,
-            note=note,
-            data=data,
-        )
-
-    def readable(self):
-        """The version as label/text pairs for the diff view."""
-        data = self.data
-
-        def people(key):
-            return "\n".join(
-                f"{row['name']} ({row['role']})" if row["role"] else row["name"]
-                for row in data.get(key, [])
-            )
-
-        return {
-            "Headline": data.get("headline", ""),
-            "Slug": data.get("slug", ""),
-            "Kind": data.get("kind", ""),
-            "Standfirst": data.get("standfirst", ""),
-            "Body": data.get("body", ""),
-            "Tags": ", ".join(data.get("tags", [])),
-            "Bylines": people("bylines"),
-            "People mentioned": people("mentions"),
-            "Lead image": data.get("lead_image", ""),
-            "Alt text": data.get("lead_image_alt", ""),
-            "Caption": data.get("lead_image_caption", ""),
-            "Credit": data.get("lead_image_credit", ""),
-        }
