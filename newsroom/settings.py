@@ -62,7 +62,9 @@ ALLOWED_HOSTS = sorted(
 CSRF_TRUSTED_ORIGINS = [SITE_URL, *env_list("DJANGO_CSRF_TRUSTED_ORIGINS")]
 
 INSTALLED_APPS = [
+    # The domain, then the desk (the admin) on top of it.
     "articles",
+    "desk",
     "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

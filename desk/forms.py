@@ -2,9 +2,9 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from . import workflow
-from .models import Article, Correction, MentionSuggestion, Person, Tag
-from .uploads import ACCEPT, NOT_AN_IMAGE, clean_image_upload
+from articles import workflow
+from articles.models import Article, Correction, MentionSuggestion, Person, Tag
+from articles.uploads import ACCEPT, NOT_AN_IMAGE, clean_image_upload
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.views.generic import TemplateView
 
-from .models import Article, Event
+from articles.models import Article, Event
 
 CHART_DAYS = 30
 RECENT_TAKEDOWNS = 10

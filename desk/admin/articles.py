@@ -1,25 +1,25 @@
-import difflib
+"""The articles in the admin: the change form with its inlines, the moderation queue,
+the actions, and the desk's extra pages (take-down confirmation, versions, restore, dashboard)."""
+
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
-from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 
-from . import dashboard, signals
-from .forms import ArticleAdminForm, PersonAdminForm, TransitionForm
-from .models import Article, Byline, Event, Mention, Person, Revision, Tag, TagAlias
-from .workflow import CONFIRMED, STEPS
+from articles import signals
+from articles.models import Article, Byline, Event, Mention, Revision
+from articles.workflow import STEPS
+
+from ..forms import ArticleAdminForm
+from .pages import DeskPagesMixin, error_text, report
 
 SUGGESTIONS_FIELDSET = "People the text names"
 
@@ -111,7 +111,7 @@ class ModerationQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     inlines = [BylineInline, MentionInline, EventInline]
     prepopulated_fields = {"slug": ["headline"]}
@@ -358,156 +358,6 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # Extra views.
 
-    def get_urls(self):
-        dashboard_view = dashboard.DashboardView.as_view(model_admin=self)
-        return [
-            path(
-                "dashboard/",
-                self.admin_site.admin_view(dashboard_view),
-                name="articles_article_dashboard",
-            ),
-            path(
-                "transition/<str:action>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="articles_article_transition",
-            ),
-            path(
-                "<int:pk>/revisions/",
-                self.admin_site.admin_view(self.revisions_view),
-                name="articles_article_revisions",
-            ),
-            path(
-                "<int:pk>/revisions/<int:number>/restore/",
-                self.admin_site.admin_view(self.restore_view),
-                name="articles_article_restore",
-            ),
-            *super().get_urls(),
-        ]
-
-    def transition_view(self, request, action):
-        """The confirmation page for un-publishing, withdrawing or re-publishing articles."""
-        move = CONFIRMED.get(action)
-        if move is None:
-            raise PermissionDenied
-        if not self.has_takedown_permission(request):
-            raise PermissionDenied
-        raw_ids = request.POST.get("ids") or request.GET.get("ids", "")
-        ids = [int(pk) for pk in raw_ids.split(",") if pk.strip().isdigit()]
-        articles = list(Article.objects.filter(pk__in=ids).order_by("-published_at"))
-        if not articles:
-            self.message_user(request, "Select at least one article.", messages.WARNING)
-            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
-        form = TransitionForm(request.POST or None, action=action)
-        if request.method == "POST" and form.is_valid():
-            done, failed = 0, []
-            for article in articles:
-                try:
-                    with transaction.atomic():
-                        if action == "unpublish":
-                            article.unpublish(request.user, form.cleaned_data["reason"])
-                        elif action == "withdraw":
-                            article.withdraw(
-                                request.user,
-                                form.cleaned_data["reason"],
-                                form.cleaned_data["public_note"],
-                            )
-                        else:
-                            article.republish(request.user, form.cleaned_data["reason"])
-                    done += 1
-                except (PermissionDenied, ValidationError) as error:
-                    failed.append(f"“{article}”: {error_text(error)}")
-            report(self, request, move.done, done, failed)
-            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"{move.label} {len(articles)} article(s)",
-            "action": action,
-            "action_label": move.label,
-            "articles": articles,
-            "ids": ",".join(str(a.pk) for a in articles),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/articles/article/transition.html", context)
-
-    def revisions_view(self, request, pk):
-        article = get_object_or_404(Article, pk=pk)
-        if not self.has_view_or_change_permission(request, article):
-            raise PermissionDenied
-        revisions = list(article.revisions.select_related("author"))
-        rows = []
-        for index, revision in enumerate(revisions):
-            older = revisions[index + 1] if index + 1 < len(revisions) else None
-            rows.append({"revision": revision, "diff": revision_diff(older, revision)})
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Versions of “{article}”",
-            "article": article,
-            "rows": rows,
-            "can_restore": self.has_change_permission(request, article),
-        }
-        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
-
-    def restore_view(self, request, pk, number):
-        article = get_object_or_404(Article, pk=pk)
-        revision = get_object_or_404(Revision, article=article, number=number)
-        if not self.has_change_permission(request, article):
-            raise PermissionDenied
-        if request.method == "POST":
-            article.restore_revision(revision, request.user)
-            self.message_user(
-                request, f"Restored version {number}. The state of the article did not change."
-            )
-            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Restore version {number} of “{article}”?",
-            "article": article,
-            "revision": revision,
-            "diff": revision_diff(article.revisions.first(), revision),
-        }
-        return TemplateResponse(request, "admin/articles/article/restore.html", context)
-
-
-def error_text(error):
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-
-
-def report(model_admin, request, verb, done, failed):
-    if done:
-        model_admin.message_user(
-            request, f"{verb} {done} article{'s' if done != 1 else ''}.", messages.SUCCESS
-        )
-    for line in failed:
-        model_admin.message_user(request, f"Not changed: {line}", messages.ERROR)
-
-
-def revision_diff(older, newer):
-    """Changed fields between two versions, with words removed and added marked up."""
-    before = older.readable() if older else {}
-    after = newer.readable() if newer else {}
-    changes = []
-    for label, new_text in after.items():
-        old_text = before.get(label, "")
-        if old_text == new_text:
-            continue
-        old_words, new_words = old_text.split(" "), new_text.split(" ")
-        parts = []
-        matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
-        for op, a1, a2, b1, b2 in matcher.get_opcodes():
-            if op == "equal":
-                parts.append(("span", " ".join(old_words[a1:a2])))
-                continue
-            if a2 > a1:
-                parts.append(("del", " ".join(old_words[a1:a2])))
-            if b2 > b1:
-                parts.append(("ins", " ".join(new_words[b1:b2])))
-        html = format_html_join(" ", "<{0}>{1}</{0}>", parts)
-        changes.append({"label": label, "html": html})
-    return changes
-
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
@@ -527,91 +377,3 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    form = PersonAdminForm
-    list_display = ["name", "description", "slug"]
-    search_fields = ["name", "aliases", "description"]
-    prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "description", "bio", "photo", "aliases"]
-
-
-class TagAliasFormSet(BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        seen = set()
-        for form in self.forms:
-            name = (form.cleaned_data or {}).get("name")
-            if not name or form.cleaned_data.get("DELETE"):
-                continue
-            if name.casefold() in seen:
-                raise ValidationError(f"“{name}” is listed twice.")
-            seen.add(name.casefold())
-            parent = self.instance.name or ""
-            if name.casefold() == parent.casefold():
-                form.add_error("name", "This is the tag's own name.")
-
-
-class TagAliasInline(admin.TabularInline):
-    model = TagAlias
-    formset = TagAliasFormSet
-    extra = 1
-    fields = ["name"]
-    verbose_name = "alias"
-    verbose_name_plural = "Aliases (typed as tags, these names become this tag, e.g. “U.S.”)"
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "alias_list", "article_count"]
-    search_fields = ["name", "aliases__name"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [TagAliasInline]
-    actions = ["merge_tags"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(article_count=Count("tagged_articles", distinct=True))
-            .prefetch_related("aliases")
-        )
-
-    @admin.display(description="aliases")
-    def alias_list(self, obj):
-        return ", ".join(alias.name for alias in obj.aliases.all())
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
-
-    @admin.action(description="Merge selected tags into one", permissions=["change", "delete"])
-    def merge_tags(self, request, queryset):
-        """Ask which tag to keep, then move every article of the others to it. The others'
-        names become aliases of the kept tag and their pages redirect (301) to it."""
-        tags = list(queryset.order_by("-article_count", "name"))
-        if len(tags) < 2:
-            self.message_user(request, "Select at least two tags to merge.", messages.WARNING)
-            return None
-        kept_pk = request.POST.get("keep")
-        kept = next((tag for tag in tags if str(tag.pk) == kept_pk), None)
-        if request.POST.get("post") and kept is not None:
-            merged = [tag for tag in tags if tag.pk != kept.pk]
-            with transaction.atomic():
-                for tag in merged:
-                    self.log_change(request, kept, f"Merged tag “{tag.name}” into this tag.")
-                    tag.merge_into(kept)
-            names = ", ".join(f"“{tag.name}”" for tag in merged)
-            self.message_user(request, f"Merged {names} into “{kept.name}”.", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Merge tags",
-            "opts": self.model._meta,
-            "tags": tags,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "error": bool(request.POST.get("post")),
-        }
-        return TemplateResponse(request, "admin/articles/tag/merge_tags.html", context)
