@@ -225,3 +225,19 @@ def test_health_check_reports_the_database_and_cache(client):
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_a_missing_system_package_stops_make_with_the_one_command_to_run(tmp_path):
+    # A user who is not root and has no password-less sudo: nothing is installed, and the one
+    # line says what to run (tools/system-packages, which make test and the others call first).
+    command = ["/bin/bash", str(ROOT / "tools" / "system-packages"), "test-postgres", "redis"]
+    if os.geteuid() == 0:
+        command = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    result = subprocess.run(
+        command, env={"PATH": str(tmp_path / "nothing")}, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "make test-postgres needs redis-server: run `sudo apt-get install -y redis-server`, "
+        "then `make test-postgres` again."
+    ]
