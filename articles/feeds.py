@@ -15,7 +15,6 @@ import re
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
-from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator, timezone
@@ -24,7 +23,7 @@ from django.utils.html import escape
 from newsroom import origin
 
 from . import images, rendering
-from .models import Article, Byline, Mention, Person, Tag, TagRedirect
+from .models import Article, Byline, Mention, Person, Tag
 from .prepared import Prepared
 
 FEED_SIZE = 30
@@ -188,18 +187,7 @@ class LatestStoriesAtomFeed(LatestStoriesFeed):
 
 
 class TagFeed(ArticleFeed):
-    url_name = "articles:tag_feed"
-
-    def __call__(self, request, slug):
-        try:
-            return super().__call__(request, slug=slug)
-        except Http404:
-            # A tag merged into another: its old feed moves permanently to the kept tag's, as
-            # its page does, so that feed readers subscribed to it follow.
-            kept = TagRedirect.kept_tag(slug)
-            if kept is None:
-                raise
-            return HttpResponsePermanentRedirect(reverse(self.url_name, args=[kept.slug]))
+    # A merged tag's old feed is redirected on its 404, as its page is (articles/redirects.py).
 
     def get_object(self, request, slug):
         # A tag whose stories are all hidden has no feed, as it has no page.
@@ -240,7 +228,6 @@ class PersonFeed(ArticleFeed):
 
 class TagAtomFeed(TagFeed):
     feed_type = AtomFeed
-    url_name = "articles:tag_atom_feed"
 
     def subtitle(self, tag):
         return self.description(tag)

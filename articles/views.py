@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
@@ -24,7 +24,6 @@ from .models import (
     Person,
     Tag,
     TaggedArticle,
-    TagRedirect,
 )
 from .pagination import PaginationMixin, PreparedStories
 from .prepared import Prepared
@@ -199,19 +198,10 @@ class TagListView(ListView):
 
 
 class TagDetailView(PublishedArticlesMixin, ListView):
-    """A tag's stories. A tag with no published story is a 404, so drafts do not leak by name."""
+    """A tag's stories. A tag with no published story is a 404, so drafts do not leak by name;
+    a merged tag's old address is redirected on that 404 (articles/redirects.py)."""
 
     template_name = "articles/tag_detail.html"
-
-    def get(self, request, *args, **kwargs):
-        try:
-            return super().get(request, *args, **kwargs)
-        except Http404:
-            # A tag merged into another: its old address moves permanently to the kept tag.
-            kept = TagRedirect.kept_tag(kwargs["slug"])
-            if kept is None:
-                raise
-            return HttpResponsePermanentRedirect(kept.get_absolute_url())
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])

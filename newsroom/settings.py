@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A merged tag's old page and feeds: a 301 on their 404 (articles/redirects.py).
+    "articles.redirects.MergedTagRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

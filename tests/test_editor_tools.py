@@ -407,3 +407,15 @@ def test_a_merge_shows_on_the_very_next_anonymous_request(client, shared_cache):
     response = client.get(old_url)
     assert response.status_code == 301 and response["Location"] == us.get_absolute_url()
     assert "Old tag story" in client.get(us.get_absolute_url()).content.decode()
+
+
+def test_a_merged_tags_old_address_keeps_its_query_string_and_other_404s_stay(client):
+    us, usa = TagFactory(name="US", slug="us"), TagFactory(name="USA", slug="usa")
+    ArticleFactory(tags=["USA"])
+    usa.merge_into(us)
+    response = client.get(reverse("articles:tag_detail", args=["usa"]), {"page": "1"})
+    assert response.status_code == 301
+    assert response["Location"] == f"{us.get_absolute_url()}?page=1"
+    # Only a merged tag's routes move: a missing person or story is still a 404.
+    assert client.get(reverse("articles:person_detail", args=["usa"])).status_code == 404
+    assert client.get("/articles/usa/").status_code == 404
