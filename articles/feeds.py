@@ -196,8 +196,12 @@ class TagFeed(ArticleFeed):
     def title(self, tag):
         return f"{settings.SITE_NAME}: {tag.name}"
 
-    def description(self, tag):
+    def about(self, tag):
         return f"The latest stories about {tag.name}."
+
+    def description(self, tag):
+        # RSS readers take a channel's description as HTML, as an item's: a name is text.
+        return escape(self.about(tag))
 
     def link(self, tag):
         return origin.absolute(tag.get_absolute_url())
@@ -212,8 +216,11 @@ class PersonFeed(ArticleFeed):
     def title(self, person):
         return f"{settings.SITE_NAME}: {person.name}"
 
-    def description(self, person):
+    def about(self, person):
         return f"The latest stories by and about {person.name}."
+
+    def description(self, person):
+        return escape(self.about(person))
 
     def link(self, person):
         return origin.absolute(person.get_absolute_url())
@@ -230,11 +237,12 @@ class TagAtomFeed(TagFeed):
     feed_type = AtomFeed
 
     def subtitle(self, tag):
-        return self.description(tag)
+        # Atom's subtitle is plain text (type="text"): written as it is, escaped by the XML.
+        return self.about(tag)
 
 
 class PersonAtomFeed(PersonFeed):
     feed_type = AtomFeed
 
     def subtitle(self, person):
-        return self.description(person)
+        return self.about(person)

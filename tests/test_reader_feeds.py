@@ -1,6 +1,8 @@
 """Feeds, read the way feed readers read them (feedparser)."""
 
+import html
 from datetime import timedelta
+from xml.sax.saxutils import escape
 
 import feedparser
 import pytest
@@ -176,3 +178,47 @@ def test_a_story_without_standfirst_is_summed_up_by_the_start_of_its_body(client
     ArticleFactory(standfirst="", body="The **talks** resumed & went on.\n\nMore.")
     _, feed = parse(client, reverse("articles:latest_feed"))
     assert feed.entries[0].summary == "The talks resumed &amp; went on. More."
+
+
+# Ampersands, a lone "<", quotes and right-to-left marks; feedparser reads an RSS title with a
+# real HTML tag in it as HTML, so the tag-shaped name is checked in the XML itself below.
+HOSTILE_NAME = 'Q&A "quoted" \u200fRTL\u200f & more < less'
+TAG_SHAPED_NAME = "Q&A <b>bold</b> & more"
+
+
+def hostile_feed(client, route, name):
+    tag = TagFactory(name=name, slug="hostile-tag")
+    person = PersonFactory(name=name, slug="hostile-person")
+    story = ArticleFactory(headline="A story", tags=[tag])
+    BylineFactory(article=story, person=person)
+    slug = "hostile-tag" if route.startswith("tag") else "hostile-person"
+    return parse(client, reverse(f"articles:{route}", args=[slug]))
+
+
+FEED_ROUTES = ["tag_feed", "tag_atom_feed", "person_feed", "person_atom_feed"]
+
+
+@pytest.mark.parametrize("route", FEED_ROUTES)
+def test_a_channels_title_and_description_read_back_as_the_name_was_written(client, route):
+    _, feed = hostile_feed(client, route, HOSTILE_NAME)
+    assert feed.feed.title == f"Newsroom: {HOSTILE_NAME}"
+    if "atom" in route:
+        assert HOSTILE_NAME in feed.feed.subtitle  # plain text
+    else:
+        # RSS readers take the description as HTML: the name is escaped for it, once.
+        assert HOSTILE_NAME in html.unescape(feed.feed.description)
+        assert "<" not in feed.feed.description.replace("&lt;", "")
+
+
+@pytest.mark.parametrize("route", FEED_ROUTES)
+def test_a_tag_shaped_name_is_escaped_once_in_the_channel(client, route):
+    response, feed = hostile_feed(client, route, TAG_SHAPED_NAME)
+    once = escape(f"Newsroom: {TAG_SHAPED_NAME}").encode()
+    assert b"<title>" + once + b"</title>" in response.content
+    assert b"<b>bold</b>" not in response.content
+    # What a reader shows for the channel: the name as text, never bold.
+    if "atom" in route:
+        assert feed.feed.subtitle_detail.type == "text/plain"
+        assert TAG_SHAPED_NAME in feed.feed.subtitle
+    else:
+        assert "<b>" not in feed.feed.description and "bold" in feed.feed.description
