@@ -1,10 +1,12 @@
 """The newsroom's domain: articles, the people they credit or mention, and their tags.
 
-One module per part (``tags``, ``people``, ``articles``, ``records``), all importable from here.
+One module per part (``tags``, ``people``, ``queries``, ``articles``, ``records``), all
+importable from here.
 """
 
-from .articles import RELATED_CANDIDATES, RELATED_SHORTLIST, Article, ArticleQuerySet
+from .articles import Article
 from .people import Byline, Mention, MentionSuggestion, Person, PersonQuerySet
+from .queries import RELATED_CANDIDATES, RELATED_SHORTLIST, ArticleQuerySet
 from .records import Correction, Event, Revision
 from .tags import Tag, TagAlias, TaggedArticle, TagQuerySet, TagRedirect
 
