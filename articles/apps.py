@@ -6,6 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        # Handlers are connected here, once the models are loaded, as Django's docs advise.
         from django.db.models.signals import (
             m2m_changed,
             post_delete,
@@ -15,28 +16,15 @@ class ArticlesConfig(AppConfig):
             pre_save,
         )
 
-        from . import models, signals
-        from .cache import invalidate
+        from . import models, signals, stored
         from .search import install_after_migrate
 
         post_migrate.connect(install_after_migrate, sender=self)
 
-        # Anything a public page shows: a change to it makes every cached page stale.
-        for model in [
-            models.Article,
-            models.Byline,
-            models.Mention,
-            models.Tag,
-            models.TaggedArticle,
-            models.Person,
-            models.Correction,
-        ]:
-            post_save.connect(invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
-            post_delete.connect(invalidate, sender=model, dispatch_uid=f"pagecache-del-{model}")
-        m2m_changed.connect(invalidate, sender=models.TaggedArticle, dispatch_uid="pagecache-m2m")
-
         # Cards, article pages and tags' and people's public_since follow every change of what
-        # they show (signals.py). Connected after the page cache's handlers.
+        # they show (signals.py says what went stale, store_fresh stores it again).
+        stored.stale.connect(signals.store_fresh, dispatch_uid="stored-store_fresh")
+
         def connect(signal, handler, *senders):
             for model in senders:
                 signal.connect(handler, sender=model, dispatch_uid=f"stored-{handler.__name__}")

@@ -2,27 +2,23 @@
 
 A story card (``Article.card_html``), the story on its page (``Article.page_html``) and what
 the page's head needs from its relations (``Article.page_data``) depend only on the article and
-what it shows: its tags, bylines, people mentioned, corrections and
-lead image. Templates render them once, here, whenever one of those is saved or deleted (the
-signal handlers in ``articles/apps.py`` and ``Tag.merge_into`` call ``refresh``); a public page
-then reads one column instead of prefetching four relations and rendering a dozen templates
-per story. Whether a story is *public* is never stored: every page still selects its stories
-with ``Article.objects.published()`` at request time, so a take-down shows at once.
+what it shows: its tags, bylines, people mentioned, corrections and lead image. Templates render
+them once (``store``, which ``ArticleQuerySet.rerender()`` runs) whenever one of those is saved
+or deleted (``articles/stored.py`` says when); a public page then reads one column instead of
+prefetching four relations and rendering a dozen templates per story. Whether a story is
+*public* is never stored: every page still selects its stories with
+``Article.objects.published()`` at request time, so a take-down shows at once.
 
 Rows written without ``Article.save`` (bulk inserts, fixtures) have empty columns; pages render
 those on the fly, and ``manage.py render_articles`` stores them (``make run`` runs it). After a
-deploy that changes these templates, run ``manage.py render_articles`` once.
+deploy that changes these templates, run ``manage.py render_articles --all`` once.
 """
 
 from datetime import UTC
-from html import escape
 
-from django.db import models
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
 from . import images
 
@@ -45,17 +41,6 @@ RELATED_FIELDS = (
 # What a list of cards reads: the stored card and what wraps it (picture, links), nothing else;
 # the standfirst only to render a card that was never stored (see card_html below).
 CARD_FIELDS = (*RELATED_FIELDS, "standfirst", "card_html")
-RELATED_SIZES = "(min-width: 44rem) 10rem, 33vw"
-
-
-def text(value):
-    """``value`` escaped for HTML as Django's ``conditional_escape`` escapes it (already safe
-    HTML as it is), without the wrapper for lazy text Django puts around ``escape``: over the
-    hundred and more values of the filter panel, or the twenty of an article's sharing tags, that
-    wrapper cost more than the escaping."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
 
 
 def render_card(article):
@@ -88,22 +73,12 @@ def page_data(article):
     }
 
 
-def refresh(articles):
-    """Render and store the card and page of ``articles`` (a queryset or ids) again."""
-    from .models import Article
-
-    if not isinstance(articles, models.QuerySet):
-        articles = Article.objects.filter(pk__in=list(articles))
-    ids = list(articles.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        batch = list(Article.objects.filter(pk__in=ids[start : start + BATCH]).with_page_data())
-        for article in batch:
-            article.card_html = render_card(article)
-            article.page_html = render_page(article)
-            article.page_data = page_data(article)
-        # A plain UPDATE: no signals, no new version or revision, "last saved" unchanged.
-        Article.objects.bulk_update(batch, ["card_html", "page_html", "page_data"])
-    return len(ids)
+def store(article):
+    """Render ``article``'s card and page and what its page's head needs, onto the object
+    (``ArticleQuerySet.rerender()`` writes them); its relations prefetched (``with_page_data``)."""
+    article.card_html = render_card(article)
+    article.page_html = render_page(article)
+    article.page_data = page_data(article)
 
 
 def card_html(article, heading_level=2):
@@ -144,61 +119,6 @@ def picture_html(article, sizes, lazy=True, css_class=""):
         image["height"],
         image["alt"],
         mark_safe(loading),  # noqa: S308 - one of two constants
-    )
-
-
-DEFAULT_CARD_SIZES = "(min-width: 72rem) 22rem, (min-width: 40rem) 45vw, 100vw"
-
-
-def story_card(article, heading_level=2, with_image=False, eager=False, sizes=None):
-    """One story in a list: the picture (optional) and the stored card."""
-    picture = ""
-    if with_image:
-        picture = picture_html(
-            article, sizes or DEFAULT_CARD_SIZES, lazy=not eager, css_class="card__image"
-        )
-    modifier = " card--with-image" if picture else ""
-    return format_html(
-        '<article class="card{}">\n  {}{}\n</article>',
-        modifier,
-        picture,
-        card_html(article, heading_level),
-    )
-
-
-def story_cards(stories, heading_level=2, with_image=False, eager_first=False):
-    """``story_card`` for each of ``stories``; ``eager_first``: the first picture is above the
-    fold. One call per list rather than one template tag per card."""
-    return format_html_join(
-        "\n",
-        "{}",
-        (
-            (story_card(story, heading_level, with_image, eager_first and number == 0),)
-            for number, story in enumerate(stories)
-        ),
-    )
-
-
-def related_html(stories):
-    """The article page's related stories, as list items. Written in Python, like
-    ``story_card``: a template loop over them cost as much as the rest of the page's body."""
-    return format_html_join(
-        "\n",
-        '<li class="related__item">\n  {}\n  <p class="kind kind--{}">{}</p>\n'
-        '  <a class="related__headline" href="{}">{}</a>\n'
-        '  <time datetime="{}">{}</time>\n</li>',
-        (
-            (
-                picture_html(story, RELATED_SIZES, css_class="related__image"),
-                story.kind,
-                story.get_kind_display(),
-                story.get_absolute_url(),
-                story.headline,
-                iso_datetime(story.published_at),
-                date_format(localtime(story.published_at), "j F Y"),
-            )
-            for story in stories
-        ),
     )
 
 

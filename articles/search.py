@@ -190,7 +190,7 @@ def search(queryset, text):
 
 def matches(connection, text, among=None):
     """What ``ranked`` needs to give the stories matching ``text`` in order (a few text values,
-    so that a compiled query can take them: see ``articles.prepared``), found and ranked with
+    so that a compiled query can take them: see ``newsroom.prepared``), found and ranked with
     the database's full-text index; None when no story can match (no word in ``text``). Where
     ``keeps_among()``, only stories of ``among`` (a queryset, e.g. what readers may see)."""
     text = clean_query(text)

@@ -1,81 +1,19 @@
-"""What is stored from an article for readers' pages, kept up to date when anything changes.
-
-Two things are computed when content is saved rather than on every request:
-
-- each article's rendered card and page (``articles/rendering.py``), which show its tags,
-  bylines, people mentioned, corrections and lead image;
-- each tag's and person's ``public_since``, the earliest publication time of their published
-  stories, which ``in_use()`` compares with the clock.
-
-The handlers below are connected in ``articles/apps.py`` to every save and delete that can
-change either. Bulk updates send no signals: code that moves rows in bulk (``Tag.merge_into``)
-calls ``refresh`` itself. Rows loaded raw (fixtures) are left to ``manage.py render_articles``.
-"""
-
-import contextlib
-import contextvars
-from dataclasses import dataclass, field
+"""The signal handlers that keep what is stored for readers current (``articles/stored.py``):
+connected in ``articles/apps.py`` to every save and delete that can change an article's card
+and page or a tag's or person's ``public_since``, each says what went stale; ``store_fresh``
+does the work, once per ``stored.batched()`` block."""
 
 from django.db.models import Q
 
-from . import rendering
+from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
+from .stored import refresh
 
 
-@dataclass
-class _Pending:
-    render: set = field(default_factory=set)  # articles to render again
-    owners: set = field(default_factory=set)  # articles whose tags and people to recompute
-    tags: set = field(default_factory=set)
-    people: set = field(default_factory=set)
-
-
-_batch = contextvars.ContextVar("newsroom_render_batch", default=None)
-
-
-@contextlib.contextmanager
-def batched():
-    """Note what changes inside, and render and recompute it once, on the way out.
-
-    One admin save sends a signal for the article, each tag change, byline, mention and
-    workflow step, and each rendered the story again (five or six times for a typical save).
-    Inside this block they are collected and done once at the end, still inside the caller's
-    transaction. Nothing is done if the block raises (its transaction is rolled back anyway);
-    a nested block leaves the work to the outermost one."""
-    if _batch.get() is not None:
-        yield
-        return
-    pending = _Pending()
-    token = _batch.set(pending)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    _refresh(pending)
-
-
-def refresh(articles=(), tags=(), people=(), *, owners=True):
-    """Render ``articles`` (ids) again and, with ``owners``, recompute ``public_since`` for their
-    tags and people; also for the ``tags`` and ``people`` (ids) given, such as those just
-    unlinked. Inside ``batched()``, noted and done once at its end."""
-    pending = _batch.get()
-    now = pending is None
-    if now:
-        pending = _Pending()
-    articles = {pk for pk in articles if pk is not None}
-    pending.render |= articles
-    if owners:
-        pending.owners |= articles
-    pending.tags |= {pk for pk in tags if pk is not None}
-    pending.people |= {pk for pk in people if pk is not None}
-    if now:
-        _refresh(pending)
-
-
-def _refresh(pending):
-    from .models import Byline, Mention, Person, Tag, TaggedArticle
-
+def store_fresh(sender, pending, **kwargs):
+    """Render the articles ``pending`` names again and recompute ``public_since`` for their
+    tags and people and the ones it names (the ``stored.stale`` signal)."""
     if pending.render:
-        rendering.refresh(pending.render)
+        Article.objects.filter(pk__in=pending.render).rerender()
     tag_ids, person_ids = set(pending.tags), set(pending.people)
     if pending.owners:
         owners = list(pending.owners)
@@ -159,16 +97,12 @@ def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 def person_saved(sender, instance, raw=False, **kwargs):
     """A name or page address changed: every story crediting or mentioning them shows it."""
-    from .models import Article
-
     if not raw:
         stories = Article.objects.filter(Q(bylines__person=instance) | Q(mentions__person=instance))
         refresh(articles=stories.distinct().values_list("pk", flat=True), owners=False)
 
 
 def tag_saved(sender, instance, raw=False, **kwargs):
-    from .models import Article
-
     if not raw:
         stories = Article.objects.filter(tags=instance).values_list("pk", flat=True)
         refresh(articles=stories, owners=False)

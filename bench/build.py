@@ -160,7 +160,7 @@ def build(n, sidecar):
 
     from articles.markdown import render_markdown
     from articles.models import Article, Byline, Mention, Person, Tag, TaggedArticle
-    from articles.pagination import cursor_for
+    from reader.pagination import cursor_for
 
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)

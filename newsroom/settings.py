@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     # The domain, then the desk (the admin) on top of it.
     "articles",
     "desk",
+    "reader",
     "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,11 +88,11 @@ MIDDLEWARE = [
     "newsroom.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a cached page for an anonymous reader needs neither.
-    "articles.cache.PageCacheMiddleware",
+    "reader.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # A merged tag's old page and feeds: a 301 on their 404 (articles/redirects.py).
-    "articles.redirects.MergedTagRedirectMiddleware",
+    # A merged tag's old page and feeds: a 301 on their 404 (reader/redirects.py).
+    "reader.redirects.MergedTagRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -290,7 +291,7 @@ LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", 15 * 60))
 
 # How many stories a list page shows, and how many pages are numbered (their count is capped
-# there); older stories are reached page by page after that (articles/pagination.py).
+# there); older stories are reached page by page after that (reader/pagination.py).
 ARTICLES_PER_PAGE = 20
 ARTICLES_NUMBERED_PAGES = 10
 

@@ -8,7 +8,7 @@ from .health import health
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", health, name="health"),
-    path("", include("articles.urls")),
+    path("", include("reader.urls")),
 ]
 
 if settings.DEBUG:

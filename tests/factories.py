@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, Byline, Mention, Person, Tag
-from articles.signals import batched
+from articles.stored import batched
 
 
 def jpeg_file(name="photo.jpg", size=(640, 360), colour=(40, 90, 140)):
@@ -61,7 +61,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     @classmethod
     def create(cls, **kwargs):
         # As the admin and the importer save a story with its topics: rendered once at the end
-        # (signals.batched), not again for each topic. What is stored is the same.
+        # (stored.batched), not again for each topic. What is stored is the same.
         with batched():
             return super().create(**kwargs)
 

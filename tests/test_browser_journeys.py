@@ -128,7 +128,7 @@ def action_labels(page):
 
 
 def feed_text(page, base_url):
-    response = page.request.get(base_url + reverse("articles:latest_feed"))
+    response = page.request.get(base_url + reverse("reader:latest_feed"))
     assert response.ok
     return response.text()
 
@@ -261,7 +261,7 @@ def test_an_article_from_the_editor_to_readers_taken_down_and_back(live_server, 
         )
         expect(reader.locator(".article__body")).to_have_count(0)
         axe.check_public(reader, "withdrawal notice")
-        reader.goto(base + reverse("articles:article_list"))
+        reader.goto(base + reverse("reader:article_list"))
         expect(reader.get_by_role("link", name=other.headline)).to_be_visible()
         expect(reader.get_by_role("link", name=HEADLINE)).to_have_count(0)
         assert other.headline in feed_text(reader, base)
@@ -280,7 +280,7 @@ def test_an_article_from_the_editor_to_readers_taken_down_and_back(live_server, 
         response = reader.goto(base + article_url)
         assert response.status == 200
         expect(reader.locator("h1")).to_have_text(HEADLINE)
-        reader.goto(base + reverse("articles:article_list"))
+        reader.goto(base + reverse("reader:article_list"))
         expect(reader.get_by_role("link", name=HEADLINE)).to_be_visible()
         assert HEADLINE in feed_text(reader, base)
 

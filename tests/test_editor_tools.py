@@ -123,18 +123,18 @@ def test_merging_tags_moves_every_article_and_redirects_the_old_page(editor_clie
         assert list(article.tags.names()) == ["US"]
     assert TaggedArticle.objects.filter(content_object=both).count() == 1
 
-    old = client.get(reverse("articles:tag_detail", args=["usa"]))
+    old = client.get(reverse("reader:tag_detail", args=["usa"]))
     assert old.status_code == 301
     assert old["Location"] == us.get_absolute_url()
     assert client.get(old["Location"]).status_code == 200
     # Its feed moves with it, so feed readers subscribed to the old one follow.
-    old_feed = client.get(reverse("articles:tag_feed", args=["usa"]))
+    old_feed = client.get(reverse("reader:tag_feed", args=["usa"]))
     assert old_feed.status_code == 301
-    assert old_feed["Location"] == reverse("articles:tag_feed", args=["us"])
+    assert old_feed["Location"] == reverse("reader:tag_feed", args=["us"])
     assert client.get(old_feed["Location"]).status_code == 200
-    old_atom = client.get(reverse("articles:tag_atom_feed", args=["usa"]))
-    assert old_atom["Location"] == reverse("articles:tag_atom_feed", args=["us"])
-    assert client.get(reverse("articles:tag_feed", args=["nowhere"])).status_code == 404
+    old_atom = client.get(reverse("reader:tag_atom_feed", args=["usa"]))
+    assert old_atom["Location"] == reverse("reader:tag_atom_feed", args=["us"])
+    assert client.get(reverse("reader:tag_feed", args=["nowhere"])).status_code == 404
     # The old name is now an alias: typing it tags with the kept tag.
     editor_client.post(ADD_URL, article_form(slug="later", tags="usa"))
     assert list(Article.objects.get(slug="later").tags.names()) == ["US"]
@@ -145,7 +145,7 @@ def test_merging_twice_keeps_the_oldest_address_working(editor_client, client):
     ArticleFactory(tags=["Alpha", "Beta", "Gamma"])
     merge(editor_client, [a, b], keep=b)
     merge(editor_client, [b, c], keep=c)
-    response = client.get(reverse("articles:tag_detail", args=["alpha"]))
+    response = client.get(reverse("reader:tag_detail", args=["alpha"]))
     assert response.status_code == 301
     assert response["Location"] == c.get_absolute_url()
 
@@ -157,7 +157,7 @@ def test_a_moderator_cannot_merge_tags(moderator_client):
 
 
 def test_an_unknown_tag_page_is_still_a_404(client):
-    assert client.get(reverse("articles:tag_detail", args=["nothing-here"])).status_code == 404
+    assert client.get(reverse("reader:tag_detail", args=["nothing-here"])).status_code == 404
 
 
 # People the text names ----------------------------------------------------------------------
@@ -400,7 +400,7 @@ def test_an_alias_that_is_the_tag_s_own_name_is_a_form_error(editor_client):
 def test_a_merge_shows_on_the_very_next_anonymous_request(client, shared_cache):
     us, usa = TagFactory(name="US", slug="us"), TagFactory(name="USA", slug="usa")
     ArticleFactory(headline="Old tag story", tags=["USA"])
-    old_url = reverse("articles:tag_detail", args=["usa"])
+    old_url = reverse("reader:tag_detail", args=["usa"])
     client.get(old_url)
     assert client.get(old_url)["X-Page-Cache"] == "hit"
     usa.merge_into(us)
@@ -413,9 +413,9 @@ def test_a_merged_tags_old_address_keeps_its_query_string_and_other_404s_stay(cl
     us, usa = TagFactory(name="US", slug="us"), TagFactory(name="USA", slug="usa")
     ArticleFactory(tags=["USA"])
     usa.merge_into(us)
-    response = client.get(reverse("articles:tag_detail", args=["usa"]), {"page": "1"})
+    response = client.get(reverse("reader:tag_detail", args=["usa"]), {"page": "1"})
     assert response.status_code == 301
     assert response["Location"] == f"{us.get_absolute_url()}?page=1"
     # Only a merged tag's routes move: a missing person or story is still a 404.
-    assert client.get(reverse("articles:person_detail", args=["usa"])).status_code == 404
+    assert client.get(reverse("reader:person_detail", args=["usa"])).status_code == 404
     assert client.get("/articles/usa/").status_code == 404

@@ -100,8 +100,8 @@ def test_reader_sees_the_provided_article_with_its_people_and_tags(client, provi
     assert "Opinion" in content
     assert 'class="byline"' not in content
     for slug in ["russia", "syria", "us"]:
-        assert reverse("articles:tag_detail", args=[slug]) in content
-    assert reverse("articles:person_detail", args=["donald-trump"]) in content
+        assert reverse("reader:tag_detail", args=[slug]) in content
+    assert reverse("reader:person_detail", args=["donald-trump"]) in content
     assert "Republican presidential frontrunner" in content
-    home = client.get(reverse("articles:home")).content.decode()
+    home = client.get(reverse("reader:home")).content.decode()
     assert HEADLINE in home

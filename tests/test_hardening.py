@@ -82,11 +82,11 @@ def test_markup_in_stored_fields_is_text_on_public_pages(client):
     )
     MentionFactory(article=article, person=person, role=MARKUP)
     for url in [
-        reverse("articles:home"),
-        reverse("articles:article_list"),
+        reverse("reader:home"),
+        reverse("reader:article_list"),
         article.get_absolute_url(),
         person.get_absolute_url(),
-        reverse("articles:person_list"),
+        reverse("reader:person_list"),
     ]:
         content = client.get(url).content.decode()
         assert MARKUP not in content, url

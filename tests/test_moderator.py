@@ -31,14 +31,14 @@ def public_surfaces(article):
     person = article.mentions.first().person
     tag = article.tags.first()
     return {
-        "front page": reverse("articles:home"),
-        "list": reverse("articles:article_list"),
-        "filtered list": reverse("articles:article_list") + f"?tag={tag.slug}",
-        "tag page": reverse("articles:tag_detail", args=[tag.slug]),
-        "tag index": reverse("articles:tag_list"),
-        "person page": reverse("articles:person_detail", args=[person.slug]),
-        "people index": reverse("articles:person_list"),
-        "corrections": reverse("articles:correction_list"),
+        "front page": reverse("reader:home"),
+        "list": reverse("reader:article_list"),
+        "filtered list": reverse("reader:article_list") + f"?tag={tag.slug}",
+        "tag page": reverse("reader:tag_detail", args=[tag.slug]),
+        "tag index": reverse("reader:tag_list"),
+        "person page": reverse("reader:person_detail", args=[person.slug]),
+        "people index": reverse("reader:person_list"),
+        "corrections": reverse("reader:correction_list"),
     }
 
 

@@ -34,23 +34,23 @@ URL = re.compile(r"""https?://[^\s"'<>\\]+""")
 OURS = {"news.example", "www.news.example", "testserver", "localhost", "127.0.0.1"}
 
 SURFACES = {
-    "front page": lambda story: reverse("articles:home"),
-    "list": lambda story: reverse("articles:article_list"),
-    "tag page": lambda story: reverse("articles:tag_detail", args=["harbour"]),
-    "person page": lambda story: reverse("articles:person_detail", args=["ada-reporter"]),
+    "front page": lambda story: reverse("reader:home"),
+    "list": lambda story: reverse("reader:article_list"),
+    "tag page": lambda story: reverse("reader:tag_detail", args=["harbour"]),
+    "person page": lambda story: reverse("reader:person_detail", args=["ada-reporter"]),
     "article page, JSON-LD": lambda story: story.get_absolute_url(),
-    "RSS": lambda story: reverse("articles:latest_feed"),
-    "Atom": lambda story: reverse("articles:latest_atom_feed"),
-    "tag RSS": lambda story: reverse("articles:tag_feed", args=["harbour"]),
-    "tag Atom": lambda story: reverse("articles:tag_atom_feed", args=["harbour"]),
-    "person RSS": lambda story: reverse("articles:person_feed", args=["ada-reporter"]),
-    "person Atom": lambda story: reverse("articles:person_atom_feed", args=["ada-reporter"]),
-    "sitemap index": lambda story: reverse("articles:sitemap"),
-    "sitemap of articles": lambda story: reverse("articles:sitemap_section", args=["articles"]),
-    "sitemap of tags": lambda story: reverse("articles:sitemap_section", args=["tags"]),
-    "sitemap of people": lambda story: reverse("articles:sitemap_section", args=["people"]),
-    "news sitemap": lambda story: reverse("articles:sitemap_news"),
-    "robots.txt": lambda story: reverse("articles:robots_txt"),
+    "RSS": lambda story: reverse("reader:latest_feed"),
+    "Atom": lambda story: reverse("reader:latest_atom_feed"),
+    "tag RSS": lambda story: reverse("reader:tag_feed", args=["harbour"]),
+    "tag Atom": lambda story: reverse("reader:tag_atom_feed", args=["harbour"]),
+    "person RSS": lambda story: reverse("reader:person_feed", args=["ada-reporter"]),
+    "person Atom": lambda story: reverse("reader:person_atom_feed", args=["ada-reporter"]),
+    "sitemap index": lambda story: reverse("reader:sitemap"),
+    "sitemap of articles": lambda story: reverse("reader:sitemap_section", args=["articles"]),
+    "sitemap of tags": lambda story: reverse("reader:sitemap_section", args=["tags"]),
+    "sitemap of people": lambda story: reverse("reader:sitemap_section", args=["people"]),
+    "news sitemap": lambda story: reverse("reader:sitemap_news"),
+    "robots.txt": lambda story: reverse("reader:robots_txt"),
 }
 # The list writes no absolute address of its own; every other surface does.
 WRITES_NO_ADDRESS = {"list"}
@@ -144,7 +144,7 @@ def test_an_alias_is_answered_with_addresses_on_the_origin(client, site):
     assert 'rel="canonical" href="https://news.example/articles/harbour-reopens/"' in (
         response.content.decode()
     )
-    sitemap = client.get(reverse("articles:sitemap"), HTTP_HOST="www.news.example")
+    sitemap = client.get(reverse("reader:sitemap"), HTTP_HOST="www.news.example")
     assert "<loc>https://news.example/sitemap-articles.xml</loc>" in sitemap.content.decode()
 
 

@@ -19,7 +19,7 @@ from tests.test_operations import ROOT
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("articles:home")
+HOME = reverse("reader:home")
 
 
 def test_an_anonymous_page_is_served_from_the_shared_cache(client, shared_cache):
@@ -41,13 +41,13 @@ def test_an_anonymous_page_is_served_from_the_shared_cache(client, shared_cache)
 )
 def test_a_take_down_shows_on_the_very_next_request(client, shared_cache, moderator, change):
     article = ArticleFactory(headline="Doomed story")
-    for url in [HOME, article.get_absolute_url(), reverse("articles:article_list")]:
+    for url in [HOME, article.get_absolute_url(), reverse("reader:article_list")]:
         client.get(url)
         assert client.get(url)["X-Page-Cache"] == "hit"
     change(article, moderator)
     assert client.get(article.get_absolute_url()).status_code in (404, 410)
     assert "Doomed story" not in client.get(HOME).content.decode()
-    assert "Doomed story" not in client.get(reverse("articles:article_list")).content.decode()
+    assert "Doomed story" not in client.get(reverse("reader:article_list")).content.decode()
 
 
 def test_an_edit_shows_on_the_next_request(client, shared_cache, editor):
@@ -83,7 +83,7 @@ def test_staff_responses_never_enter_the_cache(client, shared_cache, editor):
 
 def test_pages_carry_an_etag_and_answer_304_when_unchanged(client, shared_cache):
     article = ArticleFactory()
-    for url in [article.get_absolute_url(), reverse("articles:article_list"), HOME]:
+    for url in [article.get_absolute_url(), reverse("reader:article_list"), HOME]:
         response = client.get(url)
         assert response["Cache-Control"] == "public, no-cache"
         etag = response["ETag"]

@@ -1,4 +1,4 @@
-"""Queries compiled once (articles.prepared) give what their querysets give, at every call."""
+"""Queries compiled once (newsroom.prepared) give what their querysets give, at every call."""
 
 import time
 from datetime import timedelta
@@ -8,11 +8,12 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.filters import ArticleFilter
 from articles.models import Article
-from articles.pagination import PreparedStories, beyond
-from articles.prepared import PreparationError, Prepared
-from articles.views import public_cards, tag_cards
+from newsroom.prepared import PreparationError, Prepared
+from reader import queries
+from reader.filters import ArticleFilter
+from reader.pagination import PreparedStories, beyond
+from reader.queries import public_cards, tag_cards
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -38,9 +39,9 @@ def test_a_scheduled_story_appears_everywhere_when_its_time_comes_with_no_save(c
     pages = {
         "related": story.get_absolute_url(),
         "person": person.get_absolute_url(),
-        "latest feed": reverse("articles:latest_feed"),
-        "person feed": reverse("articles:person_feed", args=["ada"]),
-        "tag feed": reverse("articles:tag_feed", args=["harbour"]),
+        "latest feed": reverse("reader:latest_feed"),
+        "person feed": reverse("reader:person_feed", args=["ada"]),
+        "tag feed": reverse("reader:tag_feed", args=["harbour"]),
     }
 
     def shown():
@@ -48,12 +49,12 @@ def test_a_scheduled_story_appears_everywhere_when_its_time_comes_with_no_save(c
 
     assert client.get(soon.get_absolute_url()).status_code == 404
     assert shown() == set()
-    assert "Lighthouses" not in text(client, reverse("articles:article_list"))
+    assert "Lighthouses" not in text(client, reverse("reader:article_list"))
     # Nothing is saved: only the clock moves.
     time.sleep(max(0, (soon.published_at - timezone.now()).total_seconds()) + 0.1)
     assert client.get(soon.get_absolute_url()).status_code == 200
     assert shown() == set(pages)
-    assert "Lighthouses" in text(client, reverse("articles:article_list"))
+    assert "Lighthouses" in text(client, reverse("reader:article_list"))
 
 
 def text(client, url):
@@ -73,14 +74,14 @@ def test_a_prepared_query_gives_the_rows_its_queryset_gives_for_any_number_of_va
 
 def test_values_are_bound_not_written_into_the_sql():
     ArticleFactory(slug="real-story")
-    assert Article.public_page("real-story").slug == "real-story"
-    assert Article.public_page("x' OR '1'='1") is None
-    assert Article.public_page("real-story' --") is None
+    assert queries.public_page("real-story").slug == "real-story"
+    assert queries.public_page("x' OR '1'='1") is None
+    assert queries.public_page("real-story' --") is None
 
 
 def test_a_story_from_the_prepared_query_reads_its_deferred_columns_when_asked():
     ArticleFactory(slug="deferred", body="The **whole** text.")
-    story = Article.public_page("deferred")
+    story = queries.public_page("deferred")
     assert story.body == "The **whole** text."
 
 
@@ -159,7 +160,7 @@ def test_a_filtered_list_read_through_prepared_queries_is_the_one_django_filter_
         {"date_from": fortnight_ago, "date_to": week_ago, "kind": "opinion"},
         {"tag": ["elections"], "page": "2"},
     ]:
-        response = client.get(reverse("articles:article_list"), params)
+        response = client.get(reverse("reader:article_list"), params)
         assert response.status_code == 200
         assert not response.context["filter"].form.errors
         query = QueryDict(mutable=True)
@@ -188,7 +189,7 @@ def test_search_results_read_through_prepared_queries_are_the_ranked_search(clie
         {"q": "harbour", "page": "2"},
         {"q": "nothing-matches-this"},
     ]:
-        response = client.get(reverse("articles:article_list"), params)
+        response = client.get(reverse("reader:article_list"), params)
         assert response.status_code == 200
         expected = list(Article.objects.published().for_cards().search(params["q"]))
         if "tag" in params:
@@ -210,7 +211,7 @@ def test_ranked_pages_are_read_by_id_in_the_order_of_relevance(client, moderator
             published_at=timezone.now() - timedelta(hours=number),
         )
     ArticleFactory(headline="Harbour draft", status=Article.Status.DRAFT, published_at=None)
-    url = reverse("articles:article_list")
+    url = reverse("reader:article_list")
     expected = list(Article.objects.published().for_cards().search("harbour"))
     assert len(expected) == 25
     first = client.get(url, {"q": "harbour"}).context

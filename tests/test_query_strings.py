@@ -13,7 +13,7 @@ from tests.factories import ArticleFactory, MentionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("articles:article_list")
+LIST = reverse("reader:article_list")
 ACCEPTABLE = {200, 301, 302, 400, 404}
 PARAMETERS = [
     "q",
@@ -96,10 +96,10 @@ def test_broken_encodings_in_the_raw_query_string_never_cause_a_server_error(cli
 @pytest.mark.parametrize(
     "url",
     [
-        reverse("articles:home"),
-        reverse("articles:tag_list"),
-        reverse("articles:person_list"),
-        reverse("articles:correction_list"),
+        reverse("reader:home"),
+        reverse("reader:tag_list"),
+        reverse("reader:person_list"),
+        reverse("reader:correction_list"),
         "/feeds/latest/",
         "/feeds/latest/atom/",
         "/sitemap.xml",

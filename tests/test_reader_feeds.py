@@ -22,7 +22,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LATEST_FEEDS = ["articles:latest_feed", "articles:latest_atom_feed"]
+LATEST_FEEDS = ["reader:latest_feed", "reader:latest_atom_feed"]
 
 
 def parse(client, url):
@@ -73,7 +73,7 @@ def test_latest_feeds_carry_authors_tags_dates_summary_and_the_lead_image(client
 
 def test_atom_feed_has_an_author_even_for_a_story_without_byline(client):
     ArticleFactory(headline="No byline here")
-    _, feed = parse(client, reverse("articles:latest_atom_feed"))
+    _, feed = parse(client, reverse("reader:latest_atom_feed"))
     assert feed.version == "atom10"
     assert feed.feed.author == "Newsroom"
     assert feed.entries[0].updated_parsed
@@ -98,26 +98,24 @@ def test_feeds_stay_well_formed_with_control_characters_and_markup_in_any_text(c
     assert "&lt;b&gt;bold" in entry.summary
 
 
-@pytest.mark.parametrize("url_name", ["articles:tag_feed", "articles:tag_atom_feed"])
+@pytest.mark.parametrize("url_name", ["reader:tag_feed", "reader:tag_atom_feed"])
 def test_tag_feed_lists_only_that_tags_public_stories(client, story, url_name):
     ArticleFactory(headline="Weather story", tags=["Weather"])
     ArticleFactory(headline="Draft on diplomacy", tags=["Diplomacy"], status=Article.Status.DRAFT)
     _, feed = parse(client, reverse(url_name, args=["diplomacy"]))
     assert [entry.title for entry in feed.entries] == [story.headline]
     assert "Diplomacy" in feed.feed.title
-    assert feed.feed.link == "http://testserver" + reverse(
-        "articles:tag_detail", args=["diplomacy"]
-    )
+    assert feed.feed.link == "http://testserver" + reverse("reader:tag_detail", args=["diplomacy"])
 
 
 def test_tag_feed_works_for_a_tag_with_a_non_ascii_slug(client):
     tag = TagFactory(name="Café", slug="café")
     ArticleFactory(headline="Coffee story", tags=[tag])
-    _, feed = parse(client, reverse("articles:tag_feed", args=["café"]))
+    _, feed = parse(client, reverse("reader:tag_feed", args=["café"]))
     assert [entry.title for entry in feed.entries] == ["Coffee story"]
 
 
-@pytest.mark.parametrize("url_name", ["articles:person_feed", "articles:person_atom_feed"])
+@pytest.mark.parametrize("url_name", ["reader:person_feed", "reader:person_atom_feed"])
 def test_person_feed_lists_stories_by_and_about_them(client, url_name):
     person = PersonFactory(name="Dana Both", slug="dana-both")
     written = ArticleFactory(headline="Written by Dana")
@@ -133,10 +131,10 @@ def test_person_feed_lists_stories_by_and_about_them(client, url_name):
 @pytest.mark.parametrize(
     "url",
     [
-        reverse("articles:tag_feed", args=["no-such-tag"]),
-        reverse("articles:person_feed", args=["no-such-person"]),
-        reverse("articles:tag_atom_feed", args=["no-such-tag"]),
-        reverse("articles:person_atom_feed", args=["no-such-person"]),
+        reverse("reader:tag_feed", args=["no-such-tag"]),
+        reverse("reader:person_feed", args=["no-such-person"]),
+        reverse("reader:tag_atom_feed", args=["no-such-tag"]),
+        reverse("reader:person_atom_feed", args=["no-such-person"]),
         "/tags/%00/feed/",
         "/tags/%00/",
     ],
@@ -149,22 +147,22 @@ def test_feed_of_a_tag_or_person_with_only_hidden_stories_is_a_404(client):
     person = PersonFactory(slug="hidden-person")
     hidden = ArticleFactory(tags=["Hidden topic"], status=Article.Status.WITHDRAWN)
     MentionFactory(article=hidden, person=person)
-    assert client.get(reverse("articles:tag_feed", args=["hidden-topic"])).status_code == 404
-    assert client.get(reverse("articles:person_feed", args=["hidden-person"])).status_code == 404
+    assert client.get(reverse("reader:tag_feed", args=["hidden-topic"])).status_code == 404
+    assert client.get(reverse("reader:person_feed", args=["hidden-person"])).status_code == 404
 
 
 def test_pages_announce_their_feeds_in_the_head(client, story):
     person = story.bylines.first().person
     expectations = {
-        reverse("articles:home"): [reverse("articles:latest_feed")],
-        story.get_absolute_url(): [reverse("articles:latest_atom_feed")],
-        reverse("articles:tag_detail", args=["diplomacy"]): [
-            reverse("articles:tag_feed", args=["diplomacy"]),
-            reverse("articles:tag_atom_feed", args=["diplomacy"]),
+        reverse("reader:home"): [reverse("reader:latest_feed")],
+        story.get_absolute_url(): [reverse("reader:latest_atom_feed")],
+        reverse("reader:tag_detail", args=["diplomacy"]): [
+            reverse("reader:tag_feed", args=["diplomacy"]),
+            reverse("reader:tag_atom_feed", args=["diplomacy"]),
         ],
         person.get_absolute_url(): [
-            reverse("articles:person_feed", args=[person.slug]),
-            reverse("articles:person_atom_feed", args=[person.slug]),
+            reverse("reader:person_feed", args=[person.slug]),
+            reverse("reader:person_atom_feed", args=[person.slug]),
         ],
     }
     for page, feeds in expectations.items():
@@ -176,7 +174,7 @@ def test_pages_announce_their_feeds_in_the_head(client, story):
 
 def test_a_story_without_standfirst_is_summed_up_by_the_start_of_its_body(client):
     ArticleFactory(standfirst="", body="The **talks** resumed & went on.\n\nMore.")
-    _, feed = parse(client, reverse("articles:latest_feed"))
+    _, feed = parse(client, reverse("reader:latest_feed"))
     assert feed.entries[0].summary == "The talks resumed &amp; went on. More."
 
 
@@ -192,7 +190,7 @@ def hostile_feed(client, route, name):
     story = ArticleFactory(headline="A story", tags=[tag])
     BylineFactory(article=story, person=person)
     slug = "hostile-tag" if route.startswith("tag") else "hostile-person"
-    return parse(client, reverse(f"articles:{route}", args=[slug]))
+    return parse(client, reverse(f"reader:{route}", args=[slug]))
 
 
 FEED_ROUTES = ["tag_feed", "tag_atom_feed", "person_feed", "person_atom_feed"]

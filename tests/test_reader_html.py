@@ -94,9 +94,9 @@ STATUS = {"not-found": 404, "withdrawn": 410}
 
 
 def page_urls(site):
-    list_url = reverse("articles:article_list")
+    list_url = reverse("reader:article_list")
     pages = {
-        "home": reverse("articles:home"),
+        "home": reverse("reader:home"),
         "list": list_url,
         "list-page-2": list_url + "?tag=diplomacy&page=2",
         "list-search": list_url + "?q=talks",
@@ -104,11 +104,11 @@ def page_urls(site):
         "list-errors": list_url + "?date_from=2015-13-45&tag=nope&person=nobody&q=%00",
         "article": site["article"].get_absolute_url(),
         "article-opinion": site["opinion"].get_absolute_url(),
-        "tag-index": reverse("articles:tag_list"),
+        "tag-index": reverse("reader:tag_list"),
         "tag": site["tag"].get_absolute_url(),
-        "people-index": reverse("articles:person_list"),
+        "people-index": reverse("reader:person_list"),
         "person": site["person"].get_absolute_url(),
-        "corrections": reverse("articles:correction_list"),
+        "corrections": reverse("reader:correction_list"),
         "withdrawn": site["withdrawn"].get_absolute_url(),
         "not-found": "/no-such-page/",
     }
@@ -134,7 +134,7 @@ def test_every_public_page_type_is_valid_html(client, tmp_path, two_numbered_pag
         pytest.fail(f"The Nu HTML Checker needs {JAVA} and {VNU_JAR}: run `make install-dev`.")
     site = build_site()
     pages = page_urls(site)
-    pages["list-older"] = older_stories_url(client, reverse("articles:article_list"))
+    pages["list-older"] = older_stories_url(client, reverse("reader:article_list"))
     pages["tag-older"] = older_stories_url(client, site["tag"].get_absolute_url())
     files = []
     for name, url in pages.items():
@@ -199,7 +199,7 @@ def test_keyboard_user_can_skip_to_the_content_and_sees_where_the_focus_is(
     ArticleFactory(headline="A story")
     with open_browser() as browser:
         page = browser.new_page(viewport={"width": 1024, "height": 768})
-        page.goto(live_server.url + reverse("articles:home"))
+        page.goto(live_server.url + reverse("reader:home"))
         page.keyboard.press("Tab")
         skip = page.locator(".skip-link")
         assert skip.evaluate("element => element === document.activeElement")

@@ -84,7 +84,7 @@ def test_article_page_serves_a_responsive_picture_with_webp_and_its_size_set(cli
 def test_front_page_loads_the_lead_story_image_at_once_and_the_rest_lazily(client):
     for _ in range(3):
         ArticleFactory(lead_image=jpeg_file(size=(800, 450)), lead_image_alt="A picture")
-    content = client.get(reverse("articles:home")).content.decode()
+    content = client.get(reverse("reader:home")).content.decode()
     images = re.findall(r"<img [^>]+>", content)
     assert len(images) == 3
     assert 'loading="lazy"' not in images[0] and 'fetchpriority="high"' in images[0]
@@ -98,8 +98,8 @@ def test_reading_a_page_neither_makes_nor_reads_an_image_file(client, settings):
     default_storage.delete(article.lead_image.name)
     for url in [
         article.get_absolute_url(),
-        reverse("articles:home"),
-        reverse("articles:latest_feed"),
+        reverse("reader:home"),
+        reverse("reader:latest_feed"),
     ]:
         assert client.get(url).status_code == 200
     files_after = sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())

@@ -14,7 +14,7 @@ from tests.factories import ArticleFactory, BylineFactory, PersonFactory, TagFac
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("articles:article_list")
+LIST = reverse("reader:article_list")
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_the_count_is_exact_below_the_cap(client, settings):
 
 
 def test_empty_site_shows_an_empty_state_not_an_error(client):
-    for url in [reverse("articles:home"), LIST, reverse("articles:tag_list")]:
+    for url in [reverse("reader:home"), LIST, reverse("reader:tag_list")]:
         response = client.get(url)
         assert response.status_code == 200
         assert 'class="empty"' in response.content.decode()

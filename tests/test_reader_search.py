@@ -15,7 +15,7 @@ from tests.factories import ArticleFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("articles:article_list")
+LIST = reverse("reader:article_list")
 
 
 def found(client, **params):
@@ -233,7 +233,7 @@ def test_a_search_that_matches_nothing_asks_no_more_than_the_full_text_index(
     # with no match there is no ranking to ask for, and no page.
     budget = 3 if connection.vendor == "postgresql" else 2
     with django_assert_num_queries(budget):
-        response = client.get(reverse("articles:article_list"), {"q": "zeppelin"})
+        response = client.get(reverse("reader:article_list"), {"q": "zeppelin"})
     assert response.status_code == 200
     assert response.context["paginator"].count == 0
     assert "No stories match “zeppelin”" in response.content.decode()

@@ -40,7 +40,7 @@ def locations(root):
 def test_sitemap_index_lists_sections_for_articles_tags_and_people(client):
     story = ArticleFactory(slug="a-story", tags=["Climate"])
     MentionFactory(article=story, person=PersonFactory(slug="greta"))
-    index = xml(client, reverse("articles:sitemap"))
+    index = xml(client, reverse("reader:sitemap"))
     assert index.tag == f"{SITEMAP}sitemapindex"
     sections = locations(index)
     assert sections == [
@@ -87,7 +87,7 @@ def test_news_sitemap_holds_the_last_two_days_in_google_news_format(client):
         published_at=timezone.now() - timedelta(hours=3),
     )
     ArticleFactory(slug="old", published_at=timezone.now() - timedelta(days=3))
-    root = xml(client, reverse("articles:sitemap_news"))
+    root = xml(client, reverse("reader:sitemap_news"))
     [url] = list(root)
     assert url.find(f"{SITEMAP}loc").text == "http://testserver/articles/fresh/"
     news = url.find(f"{NEWS}news")
@@ -221,9 +221,9 @@ def test_json_ld_cannot_be_broken_out_of_by_a_headline(client):
 @pytest.mark.parametrize(
     "url_name, args",
     [
-        ("articles:home", []),
-        ("articles:tag_detail", ["diplomacy"]),
-        ("articles:person_detail", ["ann-writer"]),
+        ("reader:home", []),
+        ("reader:tag_detail", ["diplomacy"]),
+        ("reader:person_detail", ["ann-writer"]),
     ],
 )
 def test_front_tag_and_person_pages_have_a_canonical_url_and_open_graph_title(

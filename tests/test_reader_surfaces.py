@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from articles.pagination import cursor_for
+from reader.pagination import cursor_for
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -43,32 +43,32 @@ def far_future_cursor():
 
 # name: (URL, or a function of the public story giving it)
 SURFACES = {
-    "front page": reverse("articles:home"),
-    "list": reverse("articles:article_list"),
+    "front page": reverse("reader:home"),
+    "list": reverse("reader:article_list"),
     "list, older stories": lambda story: (
-        reverse("articles:article_list") + f"?before={far_future_cursor()}"
+        reverse("reader:article_list") + f"?before={far_future_cursor()}"
     ),
-    "list by tag": reverse("articles:article_list") + "?tag=shared-topic",
-    "list by person": reverse("articles:article_list") + "?person=shared-person",
-    "list by author": reverse("articles:article_list") + "?author=shared-person",
-    "search": reverse("articles:article_list") + "?q=zebra",
-    "tag index": reverse("articles:tag_list"),
-    "tag page": reverse("articles:tag_detail", args=["shared-topic"]),
-    "people index": reverse("articles:person_list"),
-    "corrections": reverse("articles:correction_list"),
-    "person page": reverse("articles:person_detail", args=["shared-person"]),
+    "list by tag": reverse("reader:article_list") + "?tag=shared-topic",
+    "list by person": reverse("reader:article_list") + "?person=shared-person",
+    "list by author": reverse("reader:article_list") + "?author=shared-person",
+    "search": reverse("reader:article_list") + "?q=zebra",
+    "tag index": reverse("reader:tag_list"),
+    "tag page": reverse("reader:tag_detail", args=["shared-topic"]),
+    "people index": reverse("reader:person_list"),
+    "corrections": reverse("reader:correction_list"),
+    "person page": reverse("reader:person_detail", args=["shared-person"]),
     "article page (related stories, JSON-LD)": lambda story: story.get_absolute_url(),
-    "RSS": reverse("articles:latest_feed"),
-    "Atom": reverse("articles:latest_atom_feed"),
-    "tag feed": reverse("articles:tag_feed", args=["shared-topic"]),
-    "person feed": reverse("articles:person_feed", args=["shared-person"]),
-    "tag Atom feed": reverse("articles:tag_atom_feed", args=["shared-topic"]),
-    "person Atom feed": reverse("articles:person_atom_feed", args=["shared-person"]),
-    "sitemap index": reverse("articles:sitemap"),
-    "sitemap of articles": reverse("articles:sitemap_section", args=["articles"]),
-    "sitemap of tags": reverse("articles:sitemap_section", args=["tags"]),
-    "sitemap of people": reverse("articles:sitemap_section", args=["people"]),
-    "news sitemap": reverse("articles:sitemap_news"),
+    "RSS": reverse("reader:latest_feed"),
+    "Atom": reverse("reader:latest_atom_feed"),
+    "tag feed": reverse("reader:tag_feed", args=["shared-topic"]),
+    "person feed": reverse("reader:person_feed", args=["shared-person"]),
+    "tag Atom feed": reverse("reader:tag_atom_feed", args=["shared-topic"]),
+    "person Atom feed": reverse("reader:person_atom_feed", args=["shared-person"]),
+    "sitemap index": reverse("reader:sitemap"),
+    "sitemap of articles": reverse("reader:sitemap_section", args=["articles"]),
+    "sitemap of tags": reverse("reader:sitemap_section", args=["tags"]),
+    "sitemap of people": reverse("reader:sitemap_section", args=["people"]),
+    "news sitemap": reverse("reader:sitemap_news"),
 }
 
 

@@ -10,8 +10,8 @@ from articles.models import Article, Correction, Tag
 from .factories import ArticleFactory, BylineFactory, MentionFactory, PersonFactory
 from .test_workflow import edit_form
 
-LIST = reverse("articles:article_list")
-HOME = reverse("articles:home")
+LIST = reverse("reader:article_list")
+HOME = reverse("reader:home")
 
 
 def _pages(article):
@@ -157,12 +157,12 @@ def test_a_scheduled_storys_topic_and_people_appear_when_its_time_comes(db, clie
     article = ArticleFactory(headline="Embargoed", tags=["Embargo topic"], published_at=due)
     MentionFactory(article=article, person=PersonFactory(name="Embargoed Person", slug="emb"))
     assert "embargo-topic" not in _topics(client)
-    assert client.get(reverse("articles:person_detail", args=["emb"])).status_code == 404
+    assert client.get(reverse("reader:person_detail", args=["emb"])).status_code == 404
 
     later = due + timedelta(minutes=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert "embargo-topic" in _topics(client)
-    assert client.get(reverse("articles:person_detail", args=["emb"])).status_code == 200
+    assert client.get(reverse("reader:person_detail", args=["emb"])).status_code == 200
 
 
 def test_topics_and_people_leave_with_their_last_public_story(client, moderator):
@@ -175,16 +175,16 @@ def test_topics_and_people_leave_with_their_last_public_story(client, moderator)
     # The byline moves to someone else: the first writer has no public story left.
     byline.person = PersonFactory(name="New Writer", slug="new-writer")
     byline.save()
-    assert client.get(reverse("articles:person_detail", args=["only-writer"])).status_code == 404
-    assert client.get(reverse("articles:person_detail", args=["new-writer"])).status_code == 200
+    assert client.get(reverse("reader:person_detail", args=["only-writer"])).status_code == 404
+    assert client.get(reverse("reader:person_detail", args=["new-writer"])).status_code == 200
 
     article.unpublish(moderator, "Legal advice")
     assert "only-here" not in _topics(client)
-    assert client.get(reverse("articles:person_detail", args=["new-writer"])).status_code == 404
+    assert client.get(reverse("reader:person_detail", args=["new-writer"])).status_code == 404
 
     other.delete()
     assert "elsewhere" not in _topics(client)
-    assert "Elsewhere" not in client.get(reverse("articles:tag_list")).content.decode()
+    assert "Elsewhere" not in client.get(reverse("reader:tag_list")).content.decode()
 
 
 def test_the_topic_filter_shows_renamed_and_chosen_topics_as_they_are_now(db, client):
@@ -223,7 +223,7 @@ def test_addresses_are_what_reverse_gives_under_any_script_prefix(db):
                 (Tag.objects.get(slug="harbours"), "tag_detail"),
                 (person, "person_detail"),
             ]:
-                expected = reverse(f"articles:{name}", kwargs={"slug": obj.slug})
+                expected = reverse(f"reader:{name}", kwargs={"slug": obj.slug})
                 assert obj.get_absolute_url() == expected
                 assert expected.startswith(prefix)
         assert tag.get_absolute_url() == "/news/tags/%C3%A9t%C3%A9-en-ville/"

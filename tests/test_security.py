@@ -21,10 +21,10 @@ def fresh_cache(shared_cache):
 @pytest.mark.parametrize(
     "url",
     [
-        reverse("articles:home"),
-        reverse("articles:article_list"),
-        reverse("articles:tag_list"),
-        reverse("articles:correction_list"),
+        reverse("reader:home"),
+        reverse("reader:article_list"),
+        reverse("reader:tag_list"),
+        reverse("reader:correction_list"),
     ],
 )
 def test_public_pages_send_a_strict_content_security_policy(client, url):
@@ -40,7 +40,7 @@ def test_public_pages_send_a_strict_content_security_policy(client, url):
 
 def test_public_pages_have_no_inline_script(client):
     article = ArticleFactory(tags=["Politics"])
-    for url in [reverse("articles:home"), article.get_absolute_url()]:
+    for url in [reverse("reader:home"), article.get_absolute_url()]:
         content = client.get(url).content.decode()
         for chunk in content.split("<script")[1:]:
             opening = chunk.split(">", 1)[0]

@@ -366,7 +366,7 @@ def test_a_correction_gets_a_dated_public_note_on_the_article_and_the_correction
     page = client.get(article.get_absolute_url()).content.decode()
     assert "An earlier version gave the wrong number of injured." in page
     assert "Updated" in page
-    listing = client.get(reverse("articles:correction_list")).content.decode()
+    listing = client.get(reverse("reader:correction_list")).content.decode()
     assert "An earlier version gave the wrong number of injured." in listing
     assert article.headline in listing
     assert article.events.filter(action="corrected").exists()
@@ -381,7 +381,7 @@ def test_an_update_shows_an_updated_line_but_is_not_listed_as_a_correction(edito
     article.refresh_from_db()
     page = client.get(article.get_absolute_url()).content.decode()
     assert 'class="updated"' in page
-    listing = client.get(reverse("articles:correction_list")).content.decode()
+    listing = client.get(reverse("reader:correction_list")).content.decode()
     assert article.headline not in listing
 
 
@@ -404,7 +404,7 @@ def test_corrections_of_articles_readers_cannot_see_are_not_listed(client, moder
     article = ArticleFactory(headline="Later taken down")
     article.record_change(moderator, Correction.Kind.CORRECTION, "A fixed figure.")
     article.unpublish(moderator, "Legal")
-    listing = client.get(reverse("articles:correction_list")).content.decode()
+    listing = client.get(reverse("reader:correction_list")).content.decode()
     assert "Later taken down" not in listing and "A fixed figure." not in listing
 
 

@@ -1,7 +1,6 @@
 """``Article``: the story itself, its fields, its editorial moves and its public page."""
 
 import html
-from collections import Counter
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,14 +11,13 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 
-from .. import images, rendering
+from .. import images
 from ..addresses import slug_url
 from ..markdown import render_markdown
-from ..prepared import Prepared
 from ..suggestions import find_people
 from ..workflow import TRANSITIONS, Status, available
 from .people import Byline, Mention, MentionSuggestion, Person
-from .queries import RELATED_SHORTLIST, ArticleQuerySet
+from .queries import ArticleQuerySet
 from .records import Correction, Event, Revision
 from .tags import TaggedArticle
 
@@ -163,40 +161,7 @@ class Article(models.Model):
             Revision.capture(self, actor)
 
     def get_absolute_url(self):
-        return slug_url("articles:article_detail", self.slug)
-
-    @classmethod
-    def public_page(cls, slug):
-        """The public story at ``slug`` as its page reads it (the card parts and the page
-        rendered on save, not the Markdown nor any relation), or None."""
-        return next(iter(PUBLIC_PAGE(slug=slug, now=timezone.now())), None)
-
-    def related_stories(self, limit=4, tag_ids=None, person_ids=None):
-        """Other public stories sharing tags or people mentioned with this one, those sharing
-        the most first, then the newest, with what the related list shows (a list, each with
-        ``shared``, the number of tags and people in common). The ids of the story's tags and
-        people mentioned are read from it unless given (the article page has them stored)."""
-        if tag_ids is None:
-            tag_ids = [tag.pk for tag in self.tags.all()]
-        if person_ids is None:
-            person_ids = [mention.person_id for mention in self.mentions.all()]
-        # Only the most recent links of the shared tags and people are candidates, so the cost
-        # stays flat however many stories a big tag has gathered over the years. Each link is
-        # one thing in common, so counting a candidate's links counts what it shares.
-        shared = Counter(Article.objects.all()._newest_links(tag_ids, person_ids))
-        shared.pop(self.pk, None)
-        if not shared:
-            return []
-        # The few that share the most (the newest created first among equals) go to the
-        # database, which keeps the public ones; they are put in order here: most shared, then
-        # newest published. A handful rather than every candidate keeps the query small;
-        # enough that drafts among them rarely leave a slot empty.
-        best = sorted(shared, key=lambda pk: (shared[pk], pk), reverse=True)
-        found = list(PUBLIC_AMONG(ids=best[: limit * RELATED_SHORTLIST], now=timezone.now()))
-        for story in found:
-            story.shared = shared[story.pk]
-        found.sort(key=lambda story: (story.shared, story.published_at, story.pk), reverse=True)
-        return found[:limit]
+        return slug_url("reader:article_detail", self.slug)
 
     def confirmed_moves(self, user):
         """The take-downs (and re-publishing) ``user`` may make from this article's state,
@@ -400,26 +365,9 @@ class Article(models.Model):
         return "Scheduled" if self.is_scheduled else self.get_status_display()
 
     def get_preview_url(self):
-        return reverse("articles:preview", kwargs={"pk": self.pk})
+        return reverse("reader:preview", kwargs={"pk": self.pk})
 
     @property
     def was_updated(self):
         """True when readers should see an "Updated" line."""
         return bool(self.published_at and self.updated_at and self.updated_at > self.published_at)
-
-
-# The article page's two queries, compiled once (see articles.prepared): the story, and the
-# public ones among its related stories' shortlist. It is the most requested page of a news
-# site, and building and compiling them cost more than running them.
-PUBLIC_PAGE = Prepared(
-    Article,
-    lambda slug, now: (
-        Article.objects.published(at=now).defer("body", "body_html", "card_html").filter(slug=slug)
-    ),
-)
-PUBLIC_AMONG = Prepared(
-    Article,
-    lambda ids, now: (
-        Article.objects.published(at=now).only(*rendering.RELATED_FIELDS).among(ids).order_by()
-    ),
-)

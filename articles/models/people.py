@@ -95,7 +95,7 @@ class Person(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return slug_url("articles:person_detail", self.slug)
+        return slug_url("reader:person_detail", self.slug)
 
     @property
     def alias_list(self):

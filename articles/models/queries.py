@@ -7,7 +7,7 @@ from django.db import connections, models, transaction
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .. import rendering, search, signals
+from .. import rendering, search, stored
 from ..publication import same_columns
 from ..workflow import Status
 from .people import Byline, Mention, Person
@@ -26,7 +26,7 @@ class ArticleQuerySet(models.QuerySet):
 
         A scheduled article (published, with a publication time in the future) becomes public by
         itself when its time comes: the rule compares with the clock at query time (or with
-        ``at``, for a query compiled once and run at many times: see ``articles.prepared``).
+        ``at``, for a query compiled once and run at many times: see ``newsroom.prepared``).
         """
         now = at or timezone.now()
         return self.filter(status=Status.PUBLISHED, published_at__lte=now)
@@ -55,6 +55,22 @@ class ArticleQuerySet(models.QuerySet):
     def for_cards(self):
         """What a list of story cards reads: the cards rendered on save, in one query."""
         return self.only(*rendering.CARD_FIELDS)
+
+    def rerender(self):
+        """Render and store the card and page of these articles again (``rendering.store``),
+        ``rendering.BATCH`` at a time: each batch prefetches its relations in a fixed number of
+        queries. A plain UPDATE: no signal, no new version or revision, "last saved" unchanged;
+        ``stored.rerendered`` tells caches of pages. Returns how many were rendered."""
+        ids = list(self.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), rendering.BATCH):
+            chunk = ids[start : start + rendering.BATCH]
+            batch = list(self.model.objects.filter(pk__in=chunk).with_page_data())
+            for article in batch:
+                rendering.store(article)
+            self.model.objects.bulk_update(batch, ["card_html", "page_html", "page_data"])
+        if ids:
+            stored.rerendered.send(sender=self.model, ids=ids)
+        return len(ids)
 
     def with_page_data(self):
         """Everything the article page shows, in a fixed number of queries."""
@@ -117,15 +133,15 @@ class ArticleQuerySet(models.QuerySet):
     def save_imported(self, data, *, publish=False, actor=None):
         """Create or update the article an import describes, matched by its slug.
 
-        ``data`` is an ``articles.importing.ArticleData``. A new article is created as a draft
+        ``data`` is an ``articles.exchange.data.ArticleData``. A new article is created as a draft
         (recorded as created by ``actor``, or by the system) and, with ``publish``, published
         through ``Article.publish`` by ``actor`` at ``data.published_at`` or now. An existing
         article keeps its status and publication time. Tags are replaced by the document's,
         through aliases; authors and people mentioned that the data names are linked; the
         people its text names are offered as suggestions. Returns ``(article, created)``.
         """
-        # Rendered once at the end (signals.batched), not once per tag, byline and mention.
-        with transaction.atomic(), signals.batched():
+        # Rendered once at the end (stored.batched), not once per tag, byline and mention.
+        with transaction.atomic(), stored.batched():
             article = self.select_for_update().filter(slug=data.slug).first()
             created = article is None
             if created:
@@ -177,7 +193,7 @@ class ArticleQuerySet(models.QuerySet):
         """
         return search.search(self, text)
 
-    def _newest_links(self, tag_ids, person_ids):
+    def newest_links(self, tag_ids, person_ids):
         """The article ids of the newest ``RELATED_CANDIDATES`` tag links of ``tag_ids`` and as
         many mentions of ``person_ids``, one per link, in one query. Plain SQL because the
         ORM cannot combine two sliced querysets, and two queries cost twice the round trip."""

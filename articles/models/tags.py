@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from taggit.models import TagBase, TaggedItemBase
 
-from .. import signals
+from .. import stored
 from ..addresses import slug_url
 from ..publication import first_publication, has_public_article
 
@@ -65,7 +65,7 @@ class Tag(TagBase):
     """A subject tag, case-insensitive (``TAGGIT_CASE_INSENSITIVE``): "US" and "us" are one."""
 
     # When the tag's first story became (or, scheduled, becomes) public; empty without one.
-    # Kept up to date whenever a story or its tags change (articles/signals.py).
+    # Kept up to date whenever a story or its tags change (articles/stored.py).
     public_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = TagQuerySet.as_manager()
@@ -76,7 +76,7 @@ class Tag(TagBase):
         verbose_name_plural = "tags"
 
     def get_absolute_url(self):
-        return slug_url("articles:tag_detail", self.slug)
+        return slug_url("reader:tag_detail", self.slug)
 
     def clean(self):
         # One tag whatever the case, and a name that is another tag's alias stays that tag's:
@@ -118,7 +118,7 @@ class Tag(TagBase):
             TagRedirect.objects.update_or_create(old_slug=self.slug, defaults={"tag": kept})
             self.delete()
             # The bulk update above sent no signals: the moved stories show the kept tag now.
-            signals.refresh(
+            stored.refresh(
                 articles=TaggedArticle.objects.filter(tag=kept).values_list(
                     "content_object", flat=True
                 ),

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 
-from articles import signals
+from articles import stored
 from articles.models import Article, Byline, Event, Mention, Revision
 from articles.workflow import STEPS
 
@@ -223,7 +223,7 @@ class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The story is rendered once for the whole save (article, tags, inlines, workflow
         # step), at its end and inside its transaction, rather than once per signal.
-        with transaction.atomic(using=router.db_for_write(self.model)), signals.batched():
+        with transaction.atomic(using=router.db_for_write(self.model)), stored.batched():
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):

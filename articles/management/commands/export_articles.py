@@ -3,7 +3,7 @@
     python manage.py export_articles --base-url https://news.example.com > articles.json
     python manage.py export_articles --output articles.json --since 2015-10-01
 
-``import_articles`` reads such a file back. See ``articles/ninjs.py`` for what goes where.
+``import_articles`` reads such a file back. See ``articles/exchange/ninjs.py`` for what goes where.
 """
 
 import json
@@ -15,8 +15,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from articles.exchange.ninjs import to_ninjs
 from articles.models import Article, Byline, Mention
-from articles.ninjs import to_ninjs
 
 
 class Command(BaseCommand):

@@ -18,7 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from articles.importing import DocumentError, read_path
+from articles.exchange.data import DocumentError
+from articles.exchange.reading import read_path
 from articles.models import Article
 
 

@@ -3,7 +3,7 @@ existed, or restored from a backup without the renditions folder). Idempotent.""
 
 from django.core.management import BaseCommand
 
-from articles import cache, images, rendering
+from articles import images
 from articles.models import Article
 
 
@@ -31,6 +31,6 @@ class Command(BaseCommand):
                 )
                 made.append(article.pk)
         if made:
-            rendering.refresh(made)  # cards and pages name the renditions
-            cache.invalidate()  # and so do cached copies of pages
+            # Cards and pages name the renditions (caches of pages are told: stored.rerendered).
+            Article.objects.filter(pk__in=made).rerender()
         self.stdout.write(f"Made renditions for {len(made)} article(s).")

@@ -1,5 +1,5 @@
 """Store the rendered card and page of articles (articles/rendering.py) and recompute when each
-tag's and person's first story became public (``public_since``, articles/signals.py).
+tag's and person's first story became public (``public_since``, articles/stored.py).
 
 Saving through the admin, the importer or the workflow does both already; this is for rows
 written another way (the fixture, bulk inserts) and, with ``--all``, after a deploy that changes
@@ -9,7 +9,6 @@ the card or page templates. Idempotent.
 from django.core.management import BaseCommand
 from django.db.models import Q
 
-from articles import cache, rendering
 from articles.models import Article, Person, Tag
 
 
@@ -23,9 +22,7 @@ class Command(BaseCommand):
         articles = Article.objects.all()
         if not options["all"]:
             articles = articles.filter(Q(card_html="") | Q(page_html=""))
-        count = rendering.refresh(articles)
+        count = articles.rerender()
         Tag.objects.refresh_public_since()
         Person.objects.refresh_public_since()
-        if count:
-            cache.invalidate()  # cached pages hold the old renderings
         self.stdout.write(f"Rendered {count} article(s).")

@@ -28,8 +28,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
-from .importing import ArticleData, DocumentError, slug_for
-from .models import Article
+from ..models import Article
+from .data import ArticleData, DocumentError, slug_for
 
 STANDARD = {
     "name": "ninjs",
@@ -55,8 +55,8 @@ def absolute(base_url, path):
 
 def to_ninjs(article, base_url):
     """One published article as a ninjs 1.8 text item (a dict ready for ``json.dumps``)."""
-    people_scheme = absolute(base_url, reverse("articles:person_list"))
-    tags_scheme = absolute(base_url, reverse("articles:tag_list"))
+    people_scheme = absolute(base_url, reverse("reader:person_list"))
+    tags_scheme = absolute(base_url, reverse("reader:tag_list"))
     authors = [byline.person for byline in article.bylines.all()]
     mentioned = [mention.person for mention in article.mentions.all()]
     item = {
@@ -77,7 +77,7 @@ def to_ninjs(article, base_url):
             {
                 "name": article.get_kind_display(),
                 "code": article.kind,
-                "scheme": absolute(base_url, reverse("articles:article_list")) + "?kind=",
+                "scheme": absolute(base_url, reverse("reader:article_list")) + "?kind=",
             }
         ],
         "subject": [

@@ -19,7 +19,7 @@ class UnicodeSlugConverter:
 
 register_converter(UnicodeSlugConverter, "uslug")
 
-app_name = "articles"
+app_name = "reader"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -40,7 +40,7 @@ urlpatterns = [
     path(
         "sitemap.xml",
         sitemaps.index,
-        {"sitemaps": sitemaps.SECTIONS, "sitemap_url_name": "articles:sitemap_section"},
+        {"sitemaps": sitemaps.SECTIONS, "sitemap_url_name": "reader:sitemap_section"},
         name="sitemap",
     ),
     # Before the sections' pattern, which would take "news" for a section name.

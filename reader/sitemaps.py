@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.views.decorators.http import require_GET
 
+from articles.models import Article, Person, Tag
 from newsroom import origin
-
-from .models import Article, Person, Tag
 
 
 class IriSitemap(Sitemap):
@@ -108,10 +107,10 @@ def robots_txt(request):
     stories: crawlers are asked to leave them and use the sitemaps instead."""
     lines = [
         "User-agent: *",
-        f"Disallow: {reverse('articles:article_list')}?",
+        f"Disallow: {reverse('reader:article_list')}?",
         "",
-        f"Sitemap: {origin.absolute(reverse('articles:sitemap'))}",
-        f"Sitemap: {origin.absolute(reverse('articles:sitemap_news'))}",
+        f"Sitemap: {origin.absolute(reverse('reader:sitemap'))}",
+        f"Sitemap: {origin.absolute(reverse('reader:sitemap_news'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

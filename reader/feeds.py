@@ -14,19 +14,17 @@ import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator, timezone
 from django.utils.html import escape
 
+from articles import images, rendering
+from articles.models import Person, Tag
 from newsroom import origin
 
-from . import images, rendering
-from .models import Article, Byline, Mention, Person, Tag
-from .prepared import Prepared
+from . import queries
 
-FEED_SIZE = 30
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -79,34 +77,9 @@ class AtomFeed(XmlSafeFeedMixin, feedgenerator.Atom1Feed):
             handler.endElement("author")
 
 
-# What a feed item shows: summary, tags and authors come from page_data (stored when the story
-# was saved), the enclosure from the renditions. Nothing else is read, nor turned into Python
-# values for 30 rows (the text, the rendered card and page, the editorial fields).
-FEED_FIELDS = (
-    "pk",
-    "slug",
-    "headline",
-    "published_at",
-    "updated_at",
-    "page_data",
-    "lead_image",
-    "lead_image_renditions",
-)
-
-
 def stored(item):
     """What the article page stored for its head: summary, tags, authors (see rendering.py)."""
     return item.page_data or rendering.page_data(item)
-
-
-def stories(build):
-    """A feed's items, newest first, from ``build(now, **values)``, a queryset starting from
-    ``published(at=now)``, compiled once. Tags, authors and summary come from the data stored
-    when each story was saved (Article.page_data): one row per item and no relation read."""
-    return Prepared(
-        Article,
-        lambda **values: build(**values).only(*FEED_FIELDS).newest_first()[:FEED_SIZE],
-    )
 
 
 class ArticleFeed(Feed):
@@ -132,7 +105,7 @@ class ArticleFeed(Feed):
         return origin.absolute(item.get_absolute_url())
 
     # The feed's stories, from the values of ``items()``: a Prepared query (compiled once: see
-    # articles.prepared) made by ``stories()``.
+    # newsroom.prepared) from ``queries``.
     newest = None
 
     def items(self, obj=None):
@@ -176,9 +149,9 @@ class LatestStoriesFeed(ArticleFeed):
     description = "The latest news, opinion and analysis."
 
     def link(self):
-        return origin.absolute(reverse("articles:home"))
+        return origin.absolute(reverse("reader:home"))
 
-    newest = stories(lambda now: Article.objects.published(at=now))
+    newest = queries.LATEST_FEED
 
 
 class LatestStoriesAtomFeed(LatestStoriesFeed):
@@ -187,7 +160,7 @@ class LatestStoriesAtomFeed(LatestStoriesFeed):
 
 
 class TagFeed(ArticleFeed):
-    # A merged tag's old feed is redirected on its 404, as its page is (articles/redirects.py).
+    # A merged tag's old feed is redirected on its 404, as its page is (reader/redirects.py).
 
     def get_object(self, request, slug):
         # A tag whose stories are all hidden has no feed, as it has no page.
@@ -206,7 +179,7 @@ class TagFeed(ArticleFeed):
     def link(self, tag):
         return origin.absolute(tag.get_absolute_url())
 
-    newest = stories(lambda now, owner: Article.objects.published(at=now).filter(tags=owner))
+    newest = queries.TAG_FEED
 
 
 class PersonFeed(ArticleFeed):
@@ -225,12 +198,7 @@ class PersonFeed(ArticleFeed):
     def link(self, person):
         return origin.absolute(person.get_absolute_url())
 
-    newest = stories(
-        lambda now, owner: Article.objects.published(at=now).filter(
-            Q(pk__in=Byline.objects.filter(person=owner).values("article"))
-            | Q(pk__in=Mention.objects.filter(person=owner).values("article"))
-        )
-    )
+    newest = queries.PERSON_FEED
 
 
 class TagAtomFeed(TagFeed):

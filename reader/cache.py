@@ -20,7 +20,10 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
+
+from articles.models import Article
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +80,6 @@ def invalidate(**kwargs):
 
 def seconds_until_next_publication(current_generation):
     """Seconds until the next scheduled story goes public, or None when none is scheduled."""
-    from .models import Article
-
     key = NEXT_SCHEDULED_KEY.format(current_generation)
     timestamp = _safe("get", key)
     if timestamp is None:
@@ -163,8 +164,6 @@ class PageCacheMiddleware:
 
 
 def _rebuild(status, headers, content):
-    from django.http import HttpResponse
-
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value

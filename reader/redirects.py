@@ -10,10 +10,10 @@ merge moves one slug under three routes.
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
 
-from .models import TagRedirect
+from articles.models import TagRedirect
 
 # The routes of a tag that follow it to the tag it was merged into.
-TAG_ROUTES = {"articles:tag_detail", "articles:tag_feed", "articles:tag_atom_feed"}
+TAG_ROUTES = {"reader:tag_detail", "reader:tag_feed", "reader:tag_atom_feed"}
 
 
 class MergedTagRedirectMiddleware:

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,44 +13,19 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from . import rendering
-from .filters import ArticleFilter
-from .models import (
+from articles import rendering
+from articles.models import (
     Article,
-    Byline,
     Correction,
-    Mention,
     Person,
     Tag,
-    TaggedArticle,
 )
-from .pagination import PaginationMixin, PreparedStories
-from .prepared import Prepared
 
-FRONT_PAGE_SIZE = 12
+from . import queries
+from .filters import ArticleFilter
+from .pagination import PaginationMixin
 
-
-def public_cards(now=None):
-    """What readers may see, with what a story card needs, newest first."""
-    return Article.objects.published(at=now).for_cards().newest_first()
-
-
-def tag_cards(tag, now=None):
-    """``public_cards()`` carrying ``tag`` (an id). An EXISTS rather than a join, so the newest
-    stories are walked and the walk stops at a page (a join made PostgreSQL sort every story of
-    a big topic first)."""
-    links = TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag)
-    return public_cards(now).filter(Exists(links))
-
-
-# The busiest lists, compiled once (see articles.prepared): the front page, and the pages of
-# the list of stories (filtered or searched) and of a topic's stories.
-FRONT_PAGE = Prepared(Article, lambda now: public_cards(now)[:FRONT_PAGE_SIZE])
-LISTED_STORIES = PreparedStories(
-    lambda now, **chosen: ArticleFilter.narrowed(public_cards(now), chosen),
-    pick=lambda ids, now: public_cards(now).among(ids).order_by(),
-)
-TAG_STORIES = PreparedStories(tag_cards)
+LISTED_STORIES = queries.listed_stories(ArticleFilter.narrowed)
 
 
 class PublishedArticlesMixin(PaginationMixin):
@@ -60,7 +34,7 @@ class PublishedArticlesMixin(PaginationMixin):
     paginate_by = settings.ARTICLES_PER_PAGE
 
     def get_queryset(self):
-        return public_cards()
+        return queries.public_cards()
 
 
 class HomeView(PublishedArticlesMixin, ListView):
@@ -68,7 +42,7 @@ class HomeView(PublishedArticlesMixin, ListView):
     paginate_by = None
 
     def get_queryset(self):
-        return FRONT_PAGE(now=timezone.now())
+        return queries.FRONT_PAGE(now=timezone.now())
 
 
 class ArticleListView(PublishedArticlesMixin, FilterView):
@@ -117,8 +91,8 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_object(self, queryset=None):
-        # Article.public_page() is published() compiled once: this is the busiest page.
-        story = Article.public_page(self.kwargs["slug"])
+        # published() compiled once (queries.PUBLIC_PAGE): this is the busiest page.
+        story = queries.public_page(self.kwargs["slug"])
         if story is None:
             raise Http404("No public story at this address.")
         return story
@@ -139,8 +113,10 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         article = self.object
         meta = article.page_data or rendering.page_data(article)
-        related = article.related_stories(
-            tag_ids=[pk for pk, _ in meta["tags"]], person_ids=[pk for pk, *_ in meta["mentions"]]
+        related = queries.related_stories(
+            article,
+            tag_ids=[pk for pk, _ in meta["tags"]],
+            person_ids=[pk for pk, *_ in meta["mentions"]],
         )
         return super().get_context_data(meta=meta, related=related, **kwargs)
 
@@ -199,16 +175,16 @@ class TagListView(ListView):
 
 class TagDetailView(PublishedArticlesMixin, ListView):
     """A tag's stories. A tag with no published story is a 404, so drafts do not leak by name;
-    a merged tag's old address is redirected on that 404 (articles/redirects.py)."""
+    a merged tag's old address is redirected on that 404 (reader/redirects.py)."""
 
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return tag_cards(self.tag.pk)
+        return queries.tag_cards(self.tag.pk)
 
     def listed(self, queryset):
-        return TAG_STORIES.bind(tag=self.tag.pk, now=timezone.now())
+        return queries.TAG_STORIES.bind(tag=self.tag.pk, now=timezone.now())
 
     def paginate_queryset(self, queryset, page_size):
         # Empty is a 404, told from the count the page needs anyway rather than from one more
@@ -233,37 +209,11 @@ class PersonListView(PaginationMixin, ListView):
         return Person.objects.in_use().order_by("name")
 
 
-STORIES_PER_PERSON = 20
-
-
-def newest_credited(credits):
-    """A person's newest public stories through ``credits`` (bylines or mentions), as a query
-    compiled once (see ``articles.prepared``): the person's page runs one for each.
-
-    Driven from the person's own rows (indexed by person): walking the newest public stories to
-    find theirs cost more the rarer they are in a large archive. The candidates are their most
-    recently added credits, a few times more than are shown, so drafts and scheduled pieces
-    among them rarely leave the list short."""
-
-    def build(person, now):
-        recent = (
-            credits.objects.filter(person=person)
-            .order_by("-article_id")
-            .values("article_id")[: STORIES_PER_PERSON * 5]
-        )
-        published = Article.objects.published(at=now).for_cards()
-        return published.among(recent).newest_first()[:STORIES_PER_PERSON]
-
-    return Prepared(Article, build)
-
-
 class PersonDetailView(DetailView):
     """A person's page: the stories they wrote and the stories about them, shown apart."""
 
     template_name = "articles/person_detail.html"
     context_object_name = "person"
-    bylined = newest_credited(Byline)
-    mentioned = newest_credited(Mention)
 
     def get_queryset(self):
         return Person.objects.in_use()
@@ -271,5 +221,7 @@ class PersonDetailView(DetailView):
     def get_context_data(self, **kwargs):
         values = {"person": self.object.pk, "now": timezone.now()}
         return super().get_context_data(
-            bylined=list(self.bylined(**values)), mentioned=list(self.mentioned(**values)), **kwargs
+            bylined=list(queries.BYLINED(**values)),
+            mentioned=list(queries.MENTIONED(**values)),
+            **kwargs,
         )

@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from .models import Article
-from .prepared import Prepared
-from .publication import same_columns
+from articles.models import Article
+from articles.publication import same_columns
+from newsroom.prepared import Prepared
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(-?\d{1,18})-(\d{1,18})$")
@@ -56,7 +56,7 @@ class CappedPaginator(Paginator):
 
 class PreparedStories:
     """A list of stories whose pages (numbered and keyset) and capped count are read through
-    queries compiled once (see ``articles.prepared``): ``build(**values)`` is the list's
+    queries compiled once (see ``newsroom.prepared``): ``build(**values)`` is the list's
     queryset, the one the view's ``get_queryset()`` gives. Bound to a request's values, it is
     what ``CappedPaginator`` counts and slices and ``keyset_page`` pages through."""
 

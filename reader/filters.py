@@ -11,15 +11,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from . import search
-from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
-from .prepared import Prepared
-from .rendering import text
+from articles import search
+from articles.models import Article, Byline, Mention, Person, TaggedArticle
+
+from .cards import text
+from .queries import TOPICS_IN_USE
 
 
 def attributes(attrs):
     """``attrs`` as Django's ``flatatt`` writes them (sorted, valued ones first; True as a bare
-    name; False and None left out), escaped by ``rendering.text``."""
+    name; False and None left out), escaped by ``cards.text``."""
     valued = sorted((name, value) for name, value in attrs.items() if not isinstance(value, bool))
     bare = sorted(name for name, value in attrs.items() if value is True)
     return "".join(
@@ -160,10 +161,6 @@ class Topics:
 
 
 NO_TOPICS = Topics(())
-# Every list page reads them: compiled once (see articles.prepared).
-TOPICS_IN_USE = Prepared(
-    Tag, lambda now: Tag.objects.in_use(at=now).order_by("name").values_list("slug", "name", "pk")
-)
 
 
 class TopicsSelect(forms.SelectMultiple):

@@ -12,12 +12,14 @@ from django.urls import get_script_prefix
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from articles import images, rendering
+from articles.addresses import reversed_once, slug_url
+from articles.models import Article
+from articles.rendering import iso_datetime
 from newsroom import origin
 
-from .. import images, rendering
-from ..addresses import reversed_once, slug_url
+from .. import cards
 from ..feeds import xml_safe as strip_xml_unsafe
-from ..models import Article
 
 register = template.Library()
 
@@ -38,7 +40,7 @@ def _site_links(prefix):
     # names do not change while the site runs.
     names = ["home", "article_list", "tag_list", "person_list", "correction_list"]
     names += ["latest_feed", "latest_atom_feed"]
-    links = {name: reversed_once(f"articles:{name}") for name in names}
+    links = {name: reversed_once(f"reader:{name}") for name in names}
     links.update(favicon=static("img/favicon.svg"), stylesheet=static("css/site.css"))
     return links
 
@@ -61,9 +63,6 @@ def absolute_url(path):
     return origin.absolute(path)
 
 
-iso_datetime = register.filter(rendering.iso_datetime)
-
-
 @register.filter
 def xml_safe(value):
     """Drops characters XML 1.0 cannot hold (control characters): for sitemaps."""
@@ -71,29 +70,22 @@ def xml_safe(value):
 
 
 @register.simple_tag
-def picture(article, sizes, lazy=True, css_class=""):
-    """The lead image as ``<picture>``; ``lazy`` for images below the fold (not an article's
-    own lead image). See ``articles.rendering.picture_html``."""
-    return rendering.picture_html(article, sizes, lazy=lazy, css_class=css_class)
-
-
-@register.simple_tag
 def story_card(article, heading_level=2, with_image=False, eager=False, sizes=None):
     """A story in a list: ``heading_level`` of its headline, ``with_image`` its picture,
     ``eager`` when that picture is above the fold, ``sizes`` for it."""
-    return rendering.story_card(article, heading_level, with_image, eager, sizes)
+    return cards.story_card(article, heading_level, with_image, eager, sizes)
 
 
 @register.simple_tag
 def story_cards(stories, heading_level=2, with_image=False, eager_first=False):
     """``story_card`` for each of ``stories`` (``eager_first``: the first is above the fold)."""
-    return rendering.story_cards(stories, heading_level, with_image, eager_first)
+    return cards.story_cards(stories, heading_level, with_image, eager_first)
 
 
 @register.simple_tag
 def related_stories(stories):
-    """The article page's related stories as list items (``rendering.related_html``)."""
-    return rendering.related_html(stories)
+    """The article page's related stories as list items (``cards.related_html``)."""
+    return cards.related_html(stories)
 
 
 @register.simple_tag
@@ -134,8 +126,8 @@ def article_social(article, meta):
         ("property", "og:description", meta["summary"]),
         ("property", "og:url", origin.absolute(article.get_absolute_url())),
         ("property", "og:locale", "en_GB"),
-        ("property", "article:published_time", rendering.iso_datetime(article.published_at)),
-        ("property", "article:modified_time", rendering.iso_datetime(article.updated_at)),
+        ("property", "article:published_time", iso_datetime(article.published_at)),
+        ("property", "article:modified_time", iso_datetime(article.updated_at)),
         ("property", "article:section", article.get_kind_display()),
         *(("property", "article:tag", name) for _, name in meta["tags"]),
     ]
@@ -161,7 +153,7 @@ def article_social(article, meta):
         ("name", "twitter:description", meta["summary"]),
     ]
     html = "\n  ".join(
-        f'<meta {kind}="{name}" content="{rendering.text(value)}">' for kind, name, value in tags
+        f'<meta {kind}="{name}" content="{cards.text(value)}">' for kind, name, value in tags
     )
     return mark_safe(f"{html}\n  {article_json_ld(article, meta)}")  # noqa: S308
 
