@@ -266,18 +266,13 @@ class PaginationMixin:
     def is_ranked(self):
         return False
 
-    def listed(self, queryset):
-        """What the pages are read from: ``queryset``, or the same list as ``PreparedStories``
-        bound to this request's values."""
-        return queryset
-
     def paginate_queryset(self, queryset, page_size):
         before, after = (self.request.GET.get(name) for name in self.cursor_parameters)
         if not self.keyset or (before is None and after is None):
-            return super().paginate_queryset(self.listed(queryset), page_size)
+            return super().paginate_queryset(queryset, page_size)
         if self.is_ranked():
             raise Http404("Search results have numbered pages only.")
-        page = keyset_page(self.listed(queryset), page_size, before=before, after=after)
+        page = keyset_page(queryset, page_size, before=before, after=after)
         return None, page, page.object_list, True
 
     def get_context_data(self, **kwargs):
