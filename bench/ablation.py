@@ -1,0 +1,518 @@
+"""What each speed mechanism saves: every public page with and without it, in one process.
+
+``python -m bench.ablation --sidecar FILE`` (``make ablation`` builds the database and runs it):
+the site is served in-process (Django's WSGI handler, production settings, DEBUG off) against a
+database the bench built (``bench/build.py``; its sidecar names the slugs and words to ask
+for). For each mechanism, each page is asked for in alternating rounds with the mechanism and
+without it (switched off by patching the code it lives in, below), so that the machine's slow
+spells hit both arms alike; the figure is the median over rounds of the CPU per request of
+this process plus, on PostgreSQL, of the database server's processes. A mechanism that does not
+touch a page shows a ratio near 1.00: that spread is the method's noise.
+
+Without a mechanism the page is what plain Django would do in its place: querysets built and
+compiled per request, templates instead of HTML written in Python, relations prefetched and
+rendered live instead of stored HTML, a full ``COUNT`` and ``OFFSET`` pages, and so on (each
+``without_*`` says what it does). The page cache is off in every arm but its own.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+from urllib.parse import urlsplit
+
+ROUNDS = 7
+
+
+def pages(info):
+    """Name: (URL with the mechanism, URL without it when that differs)."""
+    deep = f"/articles/?before={info['deep_cursor']}"
+    return {
+        "front": "/",
+        "list": "/articles/",
+        "deep (keyset, half-way)": deep,
+        "filtered (?tag=)": f"/articles/?tag={info['filter_tag_slug']}",
+        "search": f"/articles/?q={info['search_word']}",
+        "article": f"/articles/{info['article_slug']}/",
+        "tag page": f"/tags/{info['tag_slug']}/",
+        "person page": f"/people/{info['person_slug']}/",
+        "RSS feed": "/feeds/latest/",
+    }
+
+
+# --- each mechanism, switched off ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def without_compiled_queries():
+    """``Prepared`` queries run as the querysets they are built from, built and compiled by the
+    ORM on every call (plain Django)."""
+    from newsroom.prepared import Prepared
+
+    def call(self, **values):
+        return self.build(**values)
+
+    def rows(self, **values):
+        return [
+            tuple(row.values()) if isinstance(row, dict) else row for row in call(self, **values)
+        ]
+
+    def count(self, **values):
+        return self.build(**values).count()
+
+    with (
+        mock.patch.object(Prepared, "__call__", call),
+        mock.patch.object(Prepared, "rows", rows),
+        mock.patch.object(Prepared, "count", count),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def without_stored_html():
+    """Cards and pages rendered from their templates on every request, their relations
+    prefetched (cards, feed items) or read as the template follows them (the article page, as a
+    DetailView would); the page's head data and the feeds' (``page_data``) worked out from the
+    relations too."""
+    from django.db.models import prefetch_related_objects
+
+    from articles import rendering
+    from reader import cards, feeds, queries
+
+    original_cards, original_page = cards.story_cards, queries.public_page
+    original_items = feeds.ArticleFeed.items
+
+    def story_cards(stories, *args, **kwargs):
+        stories = list(stories)
+        prefetch_related_objects(stories, "bylines__person", "tags")
+        for story in stories:
+            story.card_html = ""
+        return original_cards(stories, *args, **kwargs)
+
+    def public_page(slug):
+        story = original_page(slug)
+        if story is not None:
+            story.page_html, story.page_data = "", None
+        return story
+
+    def items(self, obj=None):
+        stories = list(original_items(self, obj))
+        prefetch_related_objects(stories, "bylines__person", "tags", "mentions__person")
+        return stories
+
+    with (
+        mock.patch.object(cards, "story_cards", story_cards),
+        mock.patch.object(queries, "public_page", public_page),
+        mock.patch.object(feeds.ArticleFeed, "items", items),
+        mock.patch.object(feeds, "stored", rendering.page_data),
+    ):
+        yield
+
+
+def social_tag(function):
+    """A template tag's compile function for ``function``, as ``simple_tag`` registers it."""
+    from django import template
+
+    library = template.Library()
+    library.simple_tag(function, name="article_social")
+    return library.tags["article_social"]
+
+
+@contextlib.contextmanager
+def templates_parsed_again():
+    """The cached loader forgets its templates on entry and exit, so a tag patched into a
+    library is the one the templates use (they hold a tag's function once parsed)."""
+    from django.template import engines
+
+    def reset():
+        for loader in engines["django"].engine.template_loaders:
+            if hasattr(loader, "reset"):
+                loader.reset()
+
+    reset()
+    try:
+        yield
+    finally:
+        reset()
+
+
+CARDS_TEMPLATE = (
+    "{% load stories %}{% for story in stories %}"
+    '<article class="card{% if with_image and story.lead_image %} card--with-image{% endif %}">\n'
+    "  {% if with_image %}{% picture story sizes lazy=True css_class='card__image' %}{% endif %}"
+    "{{ story.card_html|safe }}\n</article>\n{% endfor %}"
+)
+RELATED_TEMPLATE = (
+    "{% load stories %}{% for story in stories %}"
+    '<li class="related__item">\n  {% picture story sizes True "related__image" %}\n'
+    '  <p class="kind kind--{{ story.kind }}">{{ story.get_kind_display }}</p>\n'
+    '  <a class="related__headline" href="{{ story.get_absolute_url }}">{{ story.headline }}</a>\n'
+    '  <time datetime="{{ story.published_at|iso_datetime }}">'
+    '{{ story.published_at|date:"j F Y" }}</time>\n</li>\n{% endfor %}'
+)
+
+SOCIAL_TEMPLATE = """{% load stories reader %}{% share_image article as image %}
+<meta property="og:site_name" content="{{ site_name }}">
+  <meta property="og:type" content="article">
+  <meta property="og:title" content="{{ article.headline }}">
+  <meta property="og:description" content="{{ meta.summary }}">
+  <meta property="og:url" content="{% absolute_url article.get_absolute_url %}">
+  <meta property="og:locale" content="en_GB">
+  <meta property="article:published_time" content="{{ article.published_at|iso_datetime }}">
+  <meta property="article:modified_time" content="{{ article.updated_at|iso_datetime }}">
+  <meta property="article:section" content="{{ article.get_kind_display }}">
+  {% for tag in meta.tags %}<meta property="article:tag" content="{{ tag.1 }}">
+  {% endfor %}{% if image %}<meta property="og:image" content="{{ image.url }}">
+  <meta property="og:image:type" content="{{ image.mime_type }}">
+  <meta property="og:image:width" content="{{ image.width }}">
+  <meta property="og:image:height" content="{{ image.height }}">
+  {% if article.lead_image_alt %}<meta property="og:image:alt"
+  content="{{ article.lead_image_alt }}">
+  {% endif %}<meta name="twitter:card" content="summary_large_image">
+  <meta name="twitter:image" content="{{ image.url }}">
+  {% if article.lead_image_alt %}<meta name="twitter:image:alt"
+  content="{{ article.lead_image_alt }}">
+  {% endif %}{% else %}<meta name="twitter:card" content="summary">
+  {% endif %}<meta name="twitter:title" content="{{ article.headline }}">
+  <meta name="twitter:description" content="{{ meta.summary }}">
+  {% article_json_ld article meta %}"""
+
+
+@contextlib.contextmanager
+def without_python_lists():
+    """The lists of cards and of related stories as template loops (``reader/cards.py``)."""
+    from django.template import engines
+
+    from reader import cards
+
+    engine = engines["django"]
+    cards_template = engine.from_string(CARDS_TEMPLATE)
+    related_template = engine.from_string(RELATED_TEMPLATE)
+
+    def story_cards(stories, heading_level=2, with_image=False, eager_first=False):
+        return cards_template.render(
+            {"stories": stories, "with_image": with_image, "sizes": cards.DEFAULT_CARD_SIZES}
+        )
+
+    def related_html(stories):
+        return related_template.render({"stories": stories, "sizes": cards.RELATED_SIZES})
+
+    with (
+        mock.patch.object(cards, "story_cards", story_cards),
+        mock.patch.object(cards, "related_html", related_html),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def without_python_head_tags():
+    """The article page's sharing tags (Open Graph, Twitter) as a template
+    (``article_social`` in ``reader/templatetags/reader.py``)."""
+    from django.conf import settings
+    from django.template import engines
+    from django.utils.safestring import mark_safe
+
+    from reader.templatetags import reader as tags
+
+    social_template = engines["django"].from_string(SOCIAL_TEMPLATE)
+
+    def article_social(article, meta):
+        context = {"article": article, "meta": meta, "site_name": settings.SITE_NAME}
+        return mark_safe(social_template.render(context))
+
+    with (
+        mock.patch.dict(tags.register.tags, {"article_social": social_tag(article_social)}),
+        templates_parsed_again(),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def without_python_widgets():
+    """The filter panel as Django renders a form (``as_div``), with Django's own widget
+    templates (``reader/filters.py`` writes the fields, inputs and the topics' options)."""
+    from django import forms
+
+    from reader import filters
+
+    def fields_html(form):
+        return form.as_div()
+
+    def topics_render(widget, name, value, attrs=None, renderer=None):
+        widget.choices = [(slug, topic) for slug, topic, _ in widget.topics.rows]
+        return forms.SelectMultiple.render(widget, name, value, attrs, renderer)
+
+    with (
+        mock.patch.object(filters.ArticleFilterForm, "fields_html", fields_html),
+        mock.patch.object(filters.OnePassInput, "render", forms.Widget.render),
+        mock.patch.object(filters.OnePassSelect, "render", forms.Select.render),
+        mock.patch.object(filters.TopicsSelect, "render", topics_render),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def without_cross_request_caches():
+    """Nothing kept from one request to the next: the topics' options and form class made on
+    every request, every address reversed each time, the site's links worked out per page."""
+    from articles import addresses
+    from reader import filters
+    from reader.templatetags import reader as tags
+
+    def of(cls, rows):
+        return cls(rows)
+
+    with (
+        mock.patch.object(filters.Topics, "of", classmethod(of)),
+        mock.patch.object(addresses, "_reversed", addresses._reversed.__wrapped__),
+        mock.patch.object(tags, "_site_links", tags._site_links.__wrapped__),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def without_capped_counts():
+    """Numbered pages all the way: a full ``COUNT`` and ``OFFSET`` pages (Django's
+    ``Paginator``); the deep page is then page 50 rather than a keyset cursor."""
+    from django.conf import settings
+
+    with mock.patch.object(settings, "ARTICLES_NUMBERED_PAGES", 10**6):
+        yield
+
+
+@contextlib.contextmanager
+def without_recent_search_table():
+    """PostgreSQL search reads every window from the whole table's index (migration 0006),
+    none from the newest stories' own table (0009)."""
+    from articles import search
+
+    with mock.patch.object(search, "RECENT_WINDOWS", 0):
+        yield
+
+
+@contextlib.contextmanager
+def without_server_prepared_statements():
+    """psycopg binds parameters on the client and PostgreSQL plans every query
+    (``DJANGO_DB_PREPARED_STATEMENTS=0``)."""
+    from django.db import connection
+
+    options = connection.settings_dict["OPTIONS"]
+    saved = dict(options)
+    options.pop("server_side_binding", None)
+    options.pop("prepare_threshold", None)
+    connection.close()
+    try:
+        yield
+    finally:
+        options.clear()
+        options.update(saved)
+        connection.close()
+
+
+@contextlib.contextmanager
+def without_custom_backend():
+    """Django's PostgreSQL health check (a ``SELECT 1`` before each request's first query)."""
+    from django.db.backends.postgresql.base import DatabaseWrapper as Django
+
+    from newsroom.postgresql.base import DatabaseWrapper
+
+    with mock.patch.object(
+        DatabaseWrapper, "close_if_health_check_failed", Django.close_if_health_check_failed
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def page_cache_off():
+    from reader.cache import PageCacheMiddleware
+
+    with mock.patch.object(PageCacheMiddleware, "cacheable_request", lambda self, request: False):
+        yield
+
+
+@contextlib.contextmanager
+def without_page_cache():
+    with page_cache_off():
+        yield
+
+
+# name: (switch-off, databases it applies to, pages whose URL changes without it)
+MECHANISMS = {
+    "stored cards and pages": (without_stored_html, ("sqlite", "postgresql")),
+    "compiled queries": (without_compiled_queries, ("sqlite", "postgresql")),
+    "lists written in Python": (without_python_lists, ("sqlite", "postgresql")),
+    "head tags written in Python": (without_python_head_tags, ("sqlite", "postgresql")),
+    "widgets written in Python": (without_python_widgets, ("sqlite", "postgresql")),
+    "cross-request caches": (without_cross_request_caches, ("sqlite", "postgresql")),
+    "keyset pages and capped counts": (without_capped_counts, ("sqlite", "postgresql")),
+    "recent-stories search table": (without_recent_search_table, ("postgresql",)),
+    "server-side prepared statements": (without_server_prepared_statements, ("postgresql",)),
+    "custom PostgreSQL backend": (without_custom_backend, ("postgresql",)),
+    "page cache": (without_page_cache, ("sqlite", "postgresql")),
+}
+# Without keyset pages the deep page is the same stories through a numbered page.
+DEEP_WITHOUT_KEYSET = "/articles/?page=50"
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def database_cpu_seconds():
+    """CPU used so far by the PostgreSQL server's processes (0 on SQLite: it runs in ours)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class Site:
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.application = WSGIHandler()
+
+    def get(self, url):
+        parts = urlsplit(url)
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": parts.path,
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+        }
+        status = []
+        body = b"".join(self.application(environ, lambda line, headers: status.append(line)))
+        if not status[0].startswith("200"):
+            raise RuntimeError(f"{url} answered {status[0]}")
+        return body
+
+    def cpu_per_request(self, url, requests):
+        database = database_cpu_seconds()
+        started = time.process_time()
+        for _ in range(requests):
+            self.get(url)
+        own = time.process_time() - started
+        return (own + database_cpu_seconds() - database) / requests * 1000
+
+
+def measure(site, switch_off, url_with, url_without, requests, rounds=ROUNDS):
+    """Median ms per request with and without, over alternating rounds, and the size of each
+    arm's page (a check that both arms answer the same page)."""
+    with_, without = [], []
+    sizes = [len(site.get(url_with))]
+    with switch_off():
+        sizes.append(len(site.get(url_without)))
+    for _ in range(rounds):
+        for _ in range(3):
+            site.get(url_with)
+        with_.append(site.cpu_per_request(url_with, requests))
+        with switch_off():
+            for _ in range(3):
+                site.get(url_without)
+            without.append(site.cpu_per_request(url_without, requests))
+    return statistics.median(with_), statistics.median(without), sizes
+
+
+def keep_topic_rows():
+    """Topics keep their rows too, for Django's select widget in ``without_python_widgets``."""
+    from reader import filters
+
+    made = filters.Topics.__init__
+
+    def init(topics, rows):
+        made(topics, rows)
+        topics.rows = rows
+
+    filters.Topics.__init__ = init
+
+
+def run(info, vendor, requests, only=None):
+    keep_topic_rows()
+    site = Site()
+    results = {}
+    for name, (switch_off, vendors) in MECHANISMS.items():
+        if vendor not in vendors or (only and name not in only):
+            continue
+        results[name] = {}
+        for page, url in pages(info).items():
+            url_without = url
+            if name == "keyset pages and capped counts" and page.startswith("deep"):
+                url_without = DEEP_WITHOUT_KEYSET
+            if name == "page cache":
+                with_, without, sizes = measure(site, without_page_cache, url, url, requests)
+            else:
+                with page_cache_off():
+                    with_, without, sizes = measure(site, switch_off, url, url_without, requests)
+            results[name][page] = (with_, without)
+            print(
+                f"{name:34s} {page:26s} with {with_:6.2f}  without {without:6.2f} ms"
+                f"  saves {1 - with_ / without:6.1%}  bytes {sizes[0]} / {sizes[1]}",
+                flush=True,
+            )
+    return results
+
+
+def table(results, vendor, n):
+    page_names = list(next(iter(results.values())))
+    lines = [
+        f"Saved by each mechanism, {vendor}, {n:,} articles: CPU ms per request without it → with"
+        " it (share of the page's cost without it saved; ≥ 10% in bold)",
+        "",
+        "| mechanism | " + " | ".join(page_names) + " |",
+        "|---|" + "---|" * len(page_names),
+    ]
+    for name, by_page in results.items():
+        cells = []
+        for page in page_names:
+            with_, without = by_page[page]
+            saved = 1 - with_ / without
+            figure = f"{without:.2f} → {with_:.2f} ({saved:.0%})"
+            cells.append(f"**{figure}**" if saved >= 0.10 else figure)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sidecar", required=True, help="the built database's sidecar JSON")
+    parser.add_argument("--requests", type=int, default=40, help="requests per round")
+    parser.add_argument("--only", action="append", help="a mechanism's name (repeatable)")
+    parser.add_argument("--output", help="write the table (Markdown) and figures (JSON) here")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    info = json.loads(Path(args.sidecar).read_text())
+    results = run(info, connection.vendor, args.requests, args.only)
+    markdown = table(results, connection.vendor, info["n"])
+    print()
+    print(markdown)
+    if args.output:
+        Path(args.output).write_text(markdown + "\n")
+        Path(args.output).with_suffix(".json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
