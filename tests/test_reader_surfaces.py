@@ -7,7 +7,10 @@ Add a new public surface to SURFACES and both rules are checked on it.
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db import connection
+from django.template.defaultfilters import date
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -134,6 +137,96 @@ def test_public_surfaces_do_show_the_public_story(client, public_story, surface)
         assert "Public zebra story" in content
     else:
         assert "public-zebra-story" in content
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Django's clock, stopped at the time the test starts and moved on only by
+    ``clock.advance(seconds)``: a story due in a second stays ahead however slow the machine.
+    Every public surface reads the time as ``timezone.now()`` through the module (the public
+    rule, ``in_use()`` of tags and people, the compiled queries' ``now``, the news sitemap's
+    window), so replacing the module's attribute moves the time for all of them at once."""
+
+    class Clock:
+        now = timezone.now()
+
+        def advance(self, seconds):
+            self.now += timedelta(seconds=seconds)
+
+    stopped = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: stopped.now)
+    return stopped
+
+
+@pytest.fixture
+def story_due_in_a_second(clock):
+    """A public story, and one scheduled a second from now sharing its tag, person and words,
+    with a tag, a person and a correction of its own. Returns the public one (what the surfaces
+    that need a story's address are given) and the scheduled one."""
+    tag = TagFactory(name="Shared topic", slug="shared-topic")
+    person = PersonFactory(name="Shared Person", slug="shared-person")
+    story = ArticleFactory(
+        headline="Public zebra story", slug="public-zebra-story", body="A zebra.", tags=[tag]
+    )
+    MentionFactory(article=story, person=person)
+    BylineFactory(article=story, person=person)
+    soon = ArticleFactory(
+        headline="Scheduled zebra story",
+        slug="scheduled-zebra-story",
+        body="A zebra, soon.",
+        tags=[tag, TagFactory(name="Scheduled topic", slug="scheduled-topic")],
+        published_at=timezone.now() + timedelta(seconds=1),
+    )
+    own_person = PersonFactory(name="Scheduled Person", slug="scheduled-person")
+    for credited in (person, own_person):
+        MentionFactory(article=soon, person=credited)
+        BylineFactory(article=soon, person=credited)
+    soon.corrections.create(kind="correction", note="Scheduled zebra correction")
+    return story, soon
+
+
+def sign_of(surface, story):
+    """What shows that ``story`` is on ``surface``: its address on the lists, feeds and
+    sitemaps (and among the related stories of the article page), its correction, its own tag
+    or person on the indexes, and its time as the articles section's lastmod in the index."""
+    if surface == "corrections":
+        return "Scheduled zebra correction"
+    if surface in {"tag index", "sitemap of tags"}:
+        return "scheduled-topic"
+    if surface in {"people index", "sitemap of people"}:
+        return "scheduled-person"
+    if surface == "sitemap index":
+        return f"<lastmod>{date(timezone.localtime(story.published_at), 'c')}</lastmod>"
+    return story.slug
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_a_story_scheduled_a_second_ahead_appears_on_each_surface_once_its_time_passes(
+    client, clock, story_due_in_a_second, surface
+):
+    """Absent while its time is ahead, present on the same surface once the clock has passed
+    it, with nothing saved in between: the rule is read at each request.
+
+    No page comes from a cache here (the suite's DJANGO_CACHE_URL=dummy://). In production the
+    shared page cache (reader/cache.py) may keep a page until the next scheduled publication
+    time, no longer, and nothing clears it when that time comes; that expiry runs on the cache's
+    own clock, which this test does not move, so it is tested with a real wait in
+    test_page_cache.py (test_no_page_is_kept_past_the_next_scheduled_publication)."""
+    assert isinstance(caches["default"], DummyCache), "the second page must not be a cached one"
+    story, soon = story_due_in_a_second
+    url = url_of(surface, story)
+    before = client.get(url)
+    assert before.status_code == 200
+    content = before.content.decode()
+    for text in ["Scheduled zebra", "scheduled-", "Scheduled topic", "Scheduled Person"]:
+        assert text not in content, f"{text!r} showed early on the {surface}"
+    assert sign_of(surface, soon) not in content
+
+    clock.advance(2)
+
+    after = client.get(url)
+    assert after.status_code == 200
+    assert sign_of(surface, soon) in after.content.decode(), f"not on the {surface} in time"
 
 
 def _story_with_everything(number, tag, person):
