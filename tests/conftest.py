@@ -1,10 +1,19 @@
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS
-from tests.factories import staff_in_group
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    MentionFactory,
+    PersonFactory,
+    jpeg_file,
+    staff_in_group,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +56,48 @@ def editor_client(client, editor):
 def moderator_client(client, moderator):
     client.force_login(moderator)
     return client
+
+
+@pytest.fixture
+def page_text(client):
+    """``page_text(url, data=None, status=200)``: the text of the page an anonymous reader gets
+    at ``url`` (with ``data`` as its query string), once its status has been checked."""
+
+    def get(url, data=None, status=200):
+        response = client.get(url, data)
+        assert response.status_code == status, url
+        return response.content.decode()
+
+    return get
+
+
+@pytest.fixture
+def geneva_story(db):
+    """A public story with what feeds, sharing cards and search engines read: a standfirst, a
+    1600 by 900 lead image with its text, two tags; published two hours ago, with no people."""
+    return ArticleFactory(
+        headline="Talks resume in Geneva",
+        slug="talks-resume-in-geneva",
+        standfirst="Delegates return after a week.",
+        lead_image=jpeg_file(size=(1600, 900)),
+        lead_image_alt="Delegates at a table",
+        tags=["Diplomacy", "Russia"],
+        published_at=timezone.now() - timedelta(hours=2),
+    )
+
+
+@pytest.fixture
+def dana_both(db):
+    """A person, Dana Both ("Columnist"), with one public story by them ("Written by Dana",
+    published an hour ago) and one about them ("Story about Dana", a day ago)."""
+    person = PersonFactory(name="Dana Both", slug="dana-both", description="Columnist")
+    written = ArticleFactory(headline="Written by Dana")
+    BylineFactory(article=written, person=person)
+    about = ArticleFactory(
+        headline="Story about Dana", published_at=timezone.now() - timedelta(days=1)
+    )
+    MentionFactory(article=about, person=person)
+    return person
 
 
 @pytest.fixture

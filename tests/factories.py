@@ -20,6 +20,17 @@ def jpeg_file(name="photo.jpg", size=(640, 360), colour=(40, 90, 140)):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
+# Every state of a story that readers must not see, as ArticleFactory fields.
+HIDDEN_STATES = {
+    "draft": {"status": Article.Status.DRAFT, "published_at": None},
+    "in review": {"status": Article.Status.IN_REVIEW, "published_at": None},
+    "un-published": {"status": Article.Status.UNPUBLISHED},
+    "withdrawn": {"status": Article.Status.WITHDRAWN},
+    # Published, but its time has not come.
+    "scheduled": {"published_at": timezone.now() + timedelta(days=1)},
+}
+
+
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person

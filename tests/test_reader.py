@@ -9,6 +9,7 @@ from django.utils import timezone
 from articles.models import Article
 from reader import queries
 from tests.factories import (
+    HIDDEN_STATES,
     ArticleFactory,
     BylineFactory,
     MentionFactory,
@@ -19,15 +20,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-HIDDEN_STATES = [
-    {"status": Article.Status.DRAFT, "published_at": None},
-    {"status": Article.Status.IN_REVIEW, "published_at": None},
-    {"status": Article.Status.UNPUBLISHED},
-    {"status": Article.Status.WITHDRAWN},
-    # Scheduled: published, but its time has not come.
-    {"published_at": timezone.now() + timedelta(days=1)},
-]
-
 
 @pytest.fixture
 def hidden_articles():
@@ -35,7 +27,7 @@ def hidden_articles():
     tag = TagFactory(name="Hidden topic", slug="hidden-topic")
     person = PersonFactory(name="Hidden Person", slug="hidden-person")
     articles = []
-    for number, state in enumerate(HIDDEN_STATES):
+    for number, state in enumerate(HIDDEN_STATES.values()):
         article = ArticleFactory(headline=f"Secret story {number}", tags=[tag], **state)
         BylineFactory(article=article, person=person)
         articles.append(article)
@@ -55,7 +47,7 @@ def test_scheduled_article_becomes_public_when_its_time_comes_without_any_other_
     assert Article.objects.filter(status=Article.Status.PUBLISHED, published_at__lte=later).exists()
 
 
-@pytest.mark.parametrize("state", HIDDEN_STATES)
+@pytest.mark.parametrize("state", HIDDEN_STATES.values())
 def test_anonymous_reader_cannot_read_an_article_that_is_not_public(client, state):
     article = ArticleFactory(**state)
     response = client.get(article.get_absolute_url())
@@ -79,13 +71,12 @@ def test_staff_get_the_same_404_as_readers_on_the_public_url(admin_client):
         reverse("reader:person_list"),
     ],
 )
-def test_no_public_list_shows_an_article_that_is_not_public(client, hidden_articles, url):
+def test_no_public_list_shows_an_article_that_is_not_public(page_text, hidden_articles, url):
     ArticleFactory(headline="Public story")
-    response = client.get(url)
-    assert response.status_code == 200
-    assert b"Secret story" not in response.content
-    assert b"Hidden topic" not in response.content
-    assert b"Hidden Person" not in response.content
+    content = page_text(url)
+    assert "Secret story" not in content
+    assert "Hidden topic" not in content
+    assert "Hidden Person" not in content
 
 
 def test_tag_and_person_pages_of_only_hidden_articles_are_404(client, hidden_articles):
@@ -93,11 +84,10 @@ def test_tag_and_person_pages_of_only_hidden_articles_are_404(client, hidden_art
     assert client.get(reverse("reader:person_detail", args=["hidden-person"])).status_code == 404
 
 
-def test_front_page_lists_latest_stories_newest_first(client):
+def test_front_page_lists_latest_stories_newest_first(page_text):
     older = ArticleFactory(headline="Older story", published_at=timezone.now() - timedelta(days=2))
     newer = ArticleFactory(headline="Newer story", published_at=timezone.now() - timedelta(hours=2))
-    response = client.get(reverse("reader:home"))
-    content = response.content.decode()
+    content = page_text(reverse("reader:home"))
     assert content.index(newer.headline) < content.index(older.headline)
 
 
@@ -165,14 +155,13 @@ def test_list_filters_by_several_tags_person_and_date_range(client):
     ],
 )
 def test_invalid_filter_gives_a_visible_form_error_not_a_500(
-    client, hidden_articles, params, message
+    page_text, hidden_articles, params, message
 ):
     ArticleFactory()
-    response = client.get(reverse("reader:article_list"), params)
-    assert response.status_code == 200
-    assert message in response.content.decode()
+    content = page_text(reverse("reader:article_list"), params)
+    assert message in content
     # A date picker cannot hold an impossible date: it is left empty, the error explains.
-    assert 'value="2015-13-45"' not in response.content.decode()
+    assert 'value="2015-13-45"' not in content
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "999"])
@@ -182,7 +171,7 @@ def test_a_page_number_out_of_range_is_a_404(client, page):
     assert response.status_code == 404
 
 
-def test_article_page_shows_everything_a_reader_needs(client):
+def test_article_page_shows_everything_a_reader_needs(page_text):
     article = ArticleFactory(
         headline="Talks resume in Geneva",
         standfirst="Delegates return after a week.",
@@ -199,9 +188,7 @@ def test_article_page_shows_everything_a_reader_needs(client):
     subject = PersonFactory(name="Sergey Lavrov", slug="sergey-lavrov")
     MentionFactory(article=article, person=subject, role="Russian Foreign Minister")
 
-    response = client.get(article.get_absolute_url())
-    content = response.content.decode()
-    assert response.status_code == 200
+    content = page_text(article.get_absolute_url())
     assert "<h1" in content and "Talks resume in Geneva" in content
     assert "Delegates return after a week." in content
     assert "Analysis" in content
@@ -217,20 +204,20 @@ def test_article_page_shows_everything_a_reader_needs(client):
     assert article.published_at.strftime("%Y") in content
 
 
-def test_article_without_byline_shows_no_author(client):
+def test_article_without_byline_shows_no_author(page_text):
     article = ArticleFactory()
-    content = client.get(article.get_absolute_url()).content.decode()
+    content = page_text(article.get_absolute_url())
     assert 'class="byline"' not in content
 
 
-def test_markup_in_stored_fields_is_escaped_and_body_is_sanitised(client):
+def test_markup_in_stored_fields_is_escaped_and_body_is_sanitised(page_text):
     article = ArticleFactory(
         headline="<script>alert('h')</script>Headline",
         standfirst="<b>bold</b> standfirst",
         body="Text <script>alert('b')</script> [click](javascript:alert(1))",
         tags=["<i>tag</i>"],
     )
-    content = client.get(article.get_absolute_url()).content.decode()
+    content = page_text(article.get_absolute_url())
     assert "<script>alert" not in content
     assert "&lt;script&gt;alert(&#x27;h&#x27;)&lt;/script&gt;Headline" in content
     assert "&lt;b&gt;bold&lt;/b&gt;" in content
@@ -238,14 +225,13 @@ def test_markup_in_stored_fields_is_escaped_and_body_is_sanitised(client):
     assert "&lt;i&gt;tag&lt;/i&gt;" in content
 
 
-def test_tag_page_lists_the_tags_public_stories(client):
+def test_tag_page_lists_the_tags_public_stories(page_text):
     tag = TagFactory(name="Climate", slug="climate")
     ArticleFactory(headline="Climate story", tags=[tag])
     ArticleFactory(headline="Other story")
-    response = client.get(tag.get_absolute_url())
-    assert response.status_code == 200
-    assert "Climate story" in response.content.decode()
-    assert "Other story" not in response.content.decode()
+    content = page_text(tag.get_absolute_url())
+    assert "Climate story" in content
+    assert "Other story" not in content
 
 
 def test_tags_are_case_insensitive_so_us_and_US_are_one_tag():
@@ -255,13 +241,8 @@ def test_tags_are_case_insensitive_so_us_and_US_are_one_tag():
     assert second.tags.get().name == "US"
 
 
-def test_person_page_shows_bylines_and_mentions_apart(client):
-    person = PersonFactory(name="Dana Both", slug="dana-both", description="Columnist")
-    written = ArticleFactory(headline="Written by Dana")
-    BylineFactory(article=written, person=person)
-    about = ArticleFactory(headline="Story about Dana")
-    MentionFactory(article=about, person=person)
-    content = client.get(person.get_absolute_url()).content.decode()
+def test_person_page_shows_bylines_and_mentions_apart(page_text, dana_both):
+    content = page_text(dana_both.get_absolute_url())
     by_section = content[content.index("Stories by Dana Both") : content.index("Stories about")]
     about_section = content[content.index("Stories about Dana Both") :]
     assert "Written by Dana" in by_section and "Story about Dana" not in by_section
@@ -269,12 +250,12 @@ def test_person_page_shows_bylines_and_mentions_apart(client):
     assert "Columnist" in content
 
 
-def test_people_and_tag_indexes_list_only_those_with_public_stories(client, hidden_articles):
+def test_people_and_tag_indexes_list_only_those_with_public_stories(page_text, hidden_articles):
     shown = PersonFactory(name="Shown Person", slug="shown-person")
     article = ArticleFactory(tags=["Shown topic"])
     MentionFactory(article=article, person=shown)
-    people = client.get(reverse("reader:person_list")).content.decode()
-    tags = client.get(reverse("reader:tag_list")).content.decode()
+    people = page_text(reverse("reader:person_list"))
+    tags = page_text(reverse("reader:tag_list"))
     assert "Shown Person" in people and "Hidden Person" not in people
     assert "Shown topic" in tags and "Hidden topic" not in tags
 
@@ -285,6 +266,15 @@ def _story_with_everything(number):
     BylineFactory(article=article, person=PersonFactory())
     MentionFactory(article=article, person=PersonFactory())
     return article
+
+
+@pytest.fixture
+def reader_favourite():
+    """A person ("reader-favourite") mentioned in one story with everything, as the list
+    filters and the person page look them up."""
+    favourite = PersonFactory(slug="reader-favourite")
+    MentionFactory(article=_story_with_everything(0), person=favourite)
+    return favourite
 
 
 @pytest.mark.parametrize(
@@ -301,14 +291,12 @@ def _story_with_everything(number):
     ],
 )
 def test_list_pages_use_the_same_few_queries_whatever_the_number_of_articles(
-    client, django_assert_num_queries, url_name, query, budget
+    client, django_assert_num_queries, reader_favourite, url_name, query, budget
 ):
-    favourite = PersonFactory(slug="reader-favourite")
-    MentionFactory(article=_story_with_everything(0), person=favourite)
     with django_assert_num_queries(budget):
         small = client.get(reverse(url_name) + query)
     for number in range(1, 30):
-        MentionFactory(article=_story_with_everything(number), person=favourite)
+        MentionFactory(article=_story_with_everything(number), person=reader_favourite)
     with django_assert_num_queries(budget):
         large = client.get(reverse(url_name) + query)
     assert small.status_code == large.status_code == 200
@@ -317,17 +305,15 @@ def test_list_pages_use_the_same_few_queries_whatever_the_number_of_articles(
 
 @pytest.mark.parametrize("url_name", ["reader:tag_detail", "reader:person_detail"])
 def test_tag_and_person_pages_use_the_same_few_queries_whatever_the_number_of_articles(
-    client, django_assert_num_queries, django_assert_max_num_queries, url_name
+    client, django_assert_num_queries, django_assert_max_num_queries, reader_favourite, url_name
 ):
-    favourite = PersonFactory(slug="reader-favourite")
-    MentionFactory(article=_story_with_everything(0), person=favourite)
-    BylineFactory(article=_story_with_everything(100), person=favourite)
+    BylineFactory(article=_story_with_everything(100), person=reader_favourite)
     slug = "shared" if url_name == "reader:tag_detail" else "reader-favourite"
     with django_assert_max_num_queries(6) as small:
         client.get(reverse(url_name, args=[slug]))
     for number in range(1, 30):
-        MentionFactory(article=_story_with_everything(number), person=favourite)
-        BylineFactory(article=_story_with_everything(number + 100), person=favourite)
+        MentionFactory(article=_story_with_everything(number), person=reader_favourite)
+        BylineFactory(article=_story_with_everything(number + 100), person=reader_favourite)
     with django_assert_num_queries(len(small)):
         response = client.get(reverse(url_name, args=[slug]))
     assert response.status_code == 200

@@ -63,9 +63,9 @@ def test_renditions_are_upright_stripped_of_metadata_in_several_widths_and_in_we
             assert blue > 200 and red < 60
 
 
-def test_article_page_serves_a_responsive_picture_with_webp_and_its_size_set(client):
+def test_article_page_serves_a_responsive_picture_with_webp_and_its_size_set(page_text):
     article = ArticleFactory(lead_image=jpeg_file(size=(1600, 900)), lead_image_alt="Delegates")
-    content = client.get(article.get_absolute_url()).content.decode()
+    content = page_text(article.get_absolute_url())
     figure = content[content.index('<figure class="article__image">') : content.index("</figure>")]
     webp = re.search(r'<source type="image/webp" srcset="([^"]+)" sizes="([^"]+)">', figure)
     assert webp, figure
@@ -81,10 +81,10 @@ def test_article_page_serves_a_responsive_picture_with_webp_and_its_size_set(cli
     assert article.lead_image.name not in figure  # the original, with its metadata, is not served
 
 
-def test_front_page_loads_the_lead_story_image_at_once_and_the_rest_lazily(client):
+def test_front_page_loads_the_lead_story_image_at_once_and_the_rest_lazily(page_text):
     for _ in range(3):
         ArticleFactory(lead_image=jpeg_file(size=(800, 450)), lead_image_alt="A picture")
-    content = client.get(reverse("reader:home")).content.decode()
+    content = page_text(reverse("reader:home"))
     images = re.findall(r"<img [^>]+>", content)
     assert len(images) == 3
     assert 'loading="lazy"' not in images[0] and 'fetchpriority="high"' in images[0]

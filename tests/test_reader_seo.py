@@ -17,7 +17,6 @@ from tests.factories import (
     MentionFactory,
     PersonFactory,
     TagFactory,
-    jpeg_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -109,15 +108,9 @@ def test_robots_txt_names_both_sitemaps(client):
 
 
 @pytest.fixture
-def story():
-    article = ArticleFactory(
-        headline="Talks resume in Geneva",
-        slug="talks-resume-in-geneva",
-        standfirst="Delegates return after a week.",
-        lead_image=jpeg_file(size=(1600, 900)),
-        lead_image_alt="Delegates at a table",
-        tags=["Diplomacy", "Russia"],
-    )
+def story(geneva_story):
+    """The Geneva story by one author, about one person."""
+    article = geneva_story
     BylineFactory(article=article, person=PersonFactory(name="Ann Writer", slug="ann-writer"))
     MentionFactory(
         article=article,
