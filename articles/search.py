@@ -89,6 +89,36 @@ RECENT_FLOOR_TABLE = "articles_recent_search_floor"
 RECENT_WINDOWS = 2
 
 
+def windows(top):
+    """Ranges of ids ``(lower, upper)``, newest first, that the search reads in turn: the
+    newest ``FIRST_WINDOW`` ids, ``WIDER`` times as many below them, then the rest."""
+    ranges, upper = [], int(top) + 1
+    for width in (FIRST_WINDOW, FIRST_WINDOW * WIDER, upper):
+        lower = max(upper - width, 0)
+        ranges.append((lower, upper))
+        upper = lower
+        if upper == 0:
+            break
+    return ranges
+
+
+def branch(table, condition, rule):
+    """The UNION ALL branch reading ``table``'s matches under ``condition``, ranked, with
+    ``rule`` (the WHERE clause of the stories allowed) checked on ``articles_article``."""
+    if rule and table == RECENT_TABLE:
+        condition += (
+            f" AND EXISTS (SELECT 1 FROM articles_article "
+            f"WHERE articles_article.id = {table}.id AND {rule})"
+        )
+    elif rule:
+        condition += f" AND {rule}"
+    return (
+        f"(SELECT id, rank FROM (SELECT id, ts_rank(search_vector, {QUERY}) AS rank "
+        f"FROM {table} WHERE search_vector @@ {QUERY} AND {condition} OFFSET 0) found "
+        "ORDER BY id DESC)"
+    )
+
+
 def postgresql_best_matches(connection, text, among=None):
     """The ids of the newest ``CANDIDATES`` stories matching ``text``, best first (``ts_rank``,
     then the newest), in two queries; only stories of ``among`` (a queryset of articles with
@@ -98,13 +128,6 @@ def postgresql_best_matches(connection, text, among=None):
         (top,) = cursor.fetchone()
         if top is None:
             return []
-        ranges, upper = [], int(top) + 1
-        for width in (FIRST_WINDOW, FIRST_WINDOW * WIDER, upper):
-            lower = max(upper - width, 0)
-            ranges.append((lower, upper))
-            upper = lower
-            if upper == 0:
-                break
         # One branch per range, newest first; PostgreSQL runs the branches of a UNION ALL in
         # turn and stops at the LIMIT, so the older ranges are not read when the newer ones
         # are enough. The bounds are written into the query as numbers (they are integers
@@ -130,28 +153,13 @@ def postgresql_best_matches(connection, text, among=None):
         # no rank is computed for them.
         floor = f"(SELECT floor FROM {RECENT_FLOOR_TABLE})"
         rule, rule_params = where_clause(among, connection)
-
-        def branch(table, condition):
-            if rule and table == RECENT_TABLE:
-                condition += (
-                    f" AND EXISTS (SELECT 1 FROM articles_article "
-                    f"WHERE articles_article.id = {table}.id AND {rule})"
-                )
-            elif rule:
-                condition += f" AND {rule}"
-            return (
-                f"(SELECT id, rank FROM (SELECT id, ts_rank(search_vector, {QUERY}) AS rank "
-                f"FROM {table} WHERE search_vector @@ {QUERY} AND {condition} OFFSET 0) found "
-                "ORDER BY id DESC)"
-            )
-
         branches = []
-        for number, (lower, upper) in enumerate(ranges):
+        for number, (lower, upper) in enumerate(windows(top)):
             window = f"id >= {lower} AND id < {upper}"
             if number < RECENT_WINDOWS:
-                branches.append(branch(RECENT_TABLE, f"{window} AND {lower} >= {floor}"))
+                branches.append(branch(RECENT_TABLE, f"{window} AND {lower} >= {floor}", rule))
                 window += f" AND {lower} < {floor}"
-            branches.append(branch("articles_article", window))
+            branches.append(branch("articles_article", window, rule))
         params = [POSTGRES_CONFIG, text, POSTGRES_CONFIG, text, *rule_params] * len(branches)
         cursor.execute(
             "SELECT id FROM (" + " UNION ALL ".join(branches) + " LIMIT %s) newest "

@@ -45,17 +45,7 @@ def clean_image_upload(upload):
     extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     upload.seek(0)
     data = upload.read()
-    try:
-        with warnings.catch_warnings():
-            # Only the header is read here; the size limit below gives the clearer message.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-        with probe:
-            detected = probe.format
-            width, height = probe.size
-            frames = getattr(probe, "n_frames", 1)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
-        raise forms.ValidationError(NOT_AN_IMAGE, code="not_an_image") from error
+    detected, width, height, frames = _probe(data)
     if detected not in FORMATS:
         raise forms.ValidationError(
             "%(format)s images are not accepted: upload a JPEG, PNG, WebP or GIF.",
@@ -92,6 +82,19 @@ def clean_image_upload(upload):
     return SimpleUploadedFile(
         f"{uuid.uuid4().hex}.{stored_extension}", content, content_type=content_type
     )
+
+
+def _probe(data):
+    """What the bytes really are, from their header: format, width, height, frames."""
+    try:
+        with warnings.catch_warnings():
+            # Only the header is read here; the size limit gives the clearer message.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
+            return probe.format, *probe.size, getattr(probe, "n_frames", 1)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
+        raise forms.ValidationError(NOT_AN_IMAGE, code="not_an_image") from error
 
 
 def _reencode(data, image_format):
