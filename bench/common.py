@@ -23,17 +23,19 @@ PG_DIR = VAR / "pg"
 SECRET_KEY = "bench-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
-def schema_key():
-    """A short hash of everything that shapes a built database: every migration file in the
-    project, the Django version and the generator's version."""
+def schema_key(root=ROOT):
+    """A short hash of everything that shapes a built database: every migration file of the
+    project checked out at ``root``, the Django version and the generator's version."""
     digest = hashlib.sha256(GENERATOR_VERSION.encode())
+    # Parts below the root only: a checkout that lives in a folder named "bench" (or ".venv")
+    # must still count its migrations.
     files = sorted(
         path
-        for path in ROOT.glob("*/migrations/*.py")
-        if ".venv" not in path.parts and "bench" not in path.parts
+        for path in root.glob("*/migrations/*.py")
+        if not {".venv", "bench"} & set(path.relative_to(root).parts)
     )
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     try:
         import django
