@@ -5,6 +5,7 @@ Nothing here imports Django: the runner uses it before any settings exist.
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +64,11 @@ def pg_url(name):
     return f"postgres://postgres@127.0.0.1:{PG_PORT}/{name}"
 
 
-def base_env(database_url, cache_url):
+def base_env(database_url, cache_url, app_root=None, static_root=STATIC_ROOT):
     """The environment of every Django process the bench starts: production settings (DEBUG
-    off), plain HTTP on 127.0.0.1, the bench's own database, media and static folders."""
+    off), plain HTTP on 127.0.0.1, the bench's own database, media and static folders. With
+    ``app_root`` (another checkout: ``--compare``) that checkout's code is served; see
+    ``use_app_root()``."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -78,9 +81,22 @@ def base_env(database_url, cache_url):
         # The gunicorn server overrides this with its own address (bench/servers.py).
         DJANGO_SITE_URL="http://127.0.0.1",
         DJANGO_MEDIA_ROOT=str(MEDIA_ROOT),
-        DJANGO_STATIC_ROOT=str(STATIC_ROOT),
+        DJANGO_STATIC_ROOT=str(static_root),
         DJANGO_CACHE_URL=cache_url,
         DATABASE_URL=database_url,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=str(app_root or ROOT),
     )
+    if app_root:
+        env["BENCH_APP_ROOT"] = str(app_root)
     return env
+
+
+def use_app_root():
+    """In a process the bench started for another checkout (``BENCH_APP_ROOT``, a --compare
+    REF's worktree): put that checkout first on sys.path and work in it, so its newsroom,
+    articles, reader... are imported, while this package (already imported, from this checkout)
+    stays the current bench. Call before the first import of the project's code."""
+    root = os.environ.get("BENCH_APP_ROOT")
+    if root:
+        sys.path.insert(0, root)
+        os.chdir(root)

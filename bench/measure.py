@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from . import common
 from .pages import FLOOR, pages, schedule
@@ -92,11 +93,12 @@ class ServedPass:
     """One gunicorn server through one pass: started, every page checked and warmed, then each
     page (and the floor, several times) measured; ``results`` is {path: result}."""
 
-    def __init__(self, label, env, args, floor_file):
+    def __init__(self, label, env, args, floor_file, log="gunicorn.log", app_root=common.ROOT):
         self.label = label
         self.args = args
         self.floor_file = floor_file
-        log = common.VAR / "gunicorn.log"
+        self.app_root = app_root  # where the served code must come from
+        log = common.VAR / log
         self.server = Gunicorn({**env, "BENCH_FLOOR_FILE": str(floor_file)}, args.workers, log)
         self.results = {}
         self.checks = {}
@@ -112,6 +114,9 @@ class ServedPass:
         server.start()
         workers = server.worker_pids()
         self.say(f"gunicorn {server.base}: {len(workers)} sync workers, pids {workers}")
+        status, served_root = fetch(server.base + "/__bench_root__/")
+        if status != 200 or Path(served_root.decode()) != Path(self.app_root).resolve():
+            raise RuntimeError(f"[{self.label}] serves {served_root!r}, not {self.app_root}")
         article_path = next(path for _, path, kind in page_list if kind == "article")
         status, article_bytes = fetch(server.base + article_path)
         self.floor_file.write_bytes(article_bytes if status == 200 else b"article page missing")
@@ -202,7 +207,8 @@ def run_pass(label, env, info, args, db_meter_parents, floor_file, own_pids=()):
 
 
 def probe(env, info):
-    """{path: {"status", "queries", "bytes"}} of each page, requested once in-process."""
+    """{path: {"status", "queries", "bytes"}} of each page, requested once in-process (with the
+    code of the checkout that ``env`` names)."""
     urls = [path for _, path, _ in pages(info)]
     completed = subprocess.run(
         [sys.executable, "-m", "bench.probe", *urls],

@@ -1,16 +1,12 @@
 """The verdicts against the issue's targets and the report: the markdown tables printed at the
 end of a run and written to bench/var/results.md, with the raw figures in results.json."""
 
-import contextlib
 import datetime
 import json
-import os
-import platform
-import subprocess
 import time
 from pathlib import Path
 
-from . import common
+from .machine import git_head, machine
 from .pages import FLOOR, pages
 
 # The issue's targets (issue 6, item 2).
@@ -20,6 +16,9 @@ CACHED_FLOOR_RATIO = 0.5
 GROWTH_MAX = 1.5
 WORKER_RSS_MB = 150
 REFERENCE_FLOOR_MS = 0.24  # the floor on the issue's reference machine
+# --compare (issue 18, item 6): uncached CPU at most 15% worse than REF's, cached req/s and
+# query counts no worse.
+COMPARE_CPU_WORSE = 1.15
 
 PASSES = (
     ("uncached", "uncached (DJANGO_CACHE_URL=dummy://)", False),
@@ -173,34 +172,61 @@ def cpu_of(all_results, n, pass_key, path):
     return r.get("cpu_ms") if r and not r.get("skipped") else None
 
 
+def compare_table(res, ref_label):
+    """Per page, the old code (REF, in ``res["ref"]``) against the new: uncached CPU/request,
+    cached req/s, queries; a flag where the new is worse than the issue allows."""
+    old = res["ref"]
+    lines = [
+        f"#### Compared with {ref_label}: old → new",
+        "",
+        "| page | queries old | new | uncached CPU ms/req old | new | new/old "
+        "| cached req/s old | new | new/old | flags |",
+        "|" + "---|" * 10,
+    ]
+    old_pages = [*pages(old["info"]), FLOOR]
+    for (name, path, kind), (_, old_path, _) in zip(
+        [*pages(res["info"]), FLOOR], old_pages, strict=True
+    ):
+        q = [queries_of(x, p, kind) for x, p in ((old, old_path), (res, path))]
+        cpu = [figure(x, "uncached", p, "cpu_ms") for x, p in ((old, old_path), (res, path))]
+        rps = [figure(x, "cached", p, "rps") for x, p in ((old, old_path), (res, path))]
+        flags = compare_flags(kind, q, cpu, rps)
+        cells = [*map(str, q), fmt(cpu[0]), fmt(cpu[1]), ratio(cpu), fmt(rps[0], 0)]
+        cells += [fmt(rps[1], 0), ratio(rps), flags]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def figure(res, pass_key, path, key):
+    r = res.get(pass_key, {}).get(path)
+    return r.get(key) if r and not r.get("skipped") else None
+
+
+def queries_of(res, path, kind):
+    return 0 if kind == "floor" else res.get("queries", {}).get(path, {}).get("queries", "-")
+
+
+def ratio(pair):
+    old, new = pair
+    return f"{new / old:.2f}x" if old and new is not None else "-"
+
+
+def compare_flags(kind, q, cpu, rps):
+    if kind == "floor":
+        return "(a bare view behind each code's middleware: drift between the servers)"
+    flags = []
+    if cpu[0] and cpu[1] is not None and cpu[1] > cpu[0] * COMPARE_CPU_WORSE:
+        flags.append(f"✗ CPU +{(cpu[1] / cpu[0] - 1) * 100:.0f}% (> 15%)")
+    if rps[0] and rps[1] is not None and rps[1] < rps[0]:
+        flags.append(f"✗ cached req/s {(rps[1] / rps[0] - 1) * 100:.1f}%")
+    if isinstance(q[0], int) and isinstance(q[1], int) and q[1] > q[0]:
+        flags.append(f"✗ queries {q[0]} → {q[1]}")
+    if None in cpu or "-" in q:
+        flags.append("not measured on both")
+    return "; ".join(flags) or "✓"
+
+
 # -- the report ------------------------------------------------------------------------------
-
-
-def machine():
-    cpu_model = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    mem_gb = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gb = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
-    import sqlite3
-
-    import django
-
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu_model,
-        "ram": mem_gb,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "kernel": platform.release(),
-    }
 
 
 def header(args):
@@ -214,6 +240,7 @@ def header(args):
         f"{args.workers} sync workers, wrk 2 threads, {args.connections} connections, "
         f"{args.duration} s per URL. Git: {getattr(args, 'git', None) or git_head()}.",
         "",
+        *compare_note(getattr(args, "compare_info", None)),
         "Targets: uncached article ≤ 2 ms CPU/request, list pages ≤ 4 ms (defined at 2,000 "
         "articles, marked at every size; also read in floors, 0.24 ms on the issue's machine); "
         "cached ≥ 0.5x the bare floor's req/s (the uncached pass's floor; the ratio columns use "
@@ -224,14 +251,36 @@ def header(args):
     ]
 
 
+def compare_note(compare):
+    if not compare:
+        return []
+    database = (
+        "the same database (same migrations)"
+        if compare["same_schema"]
+        else "a database each (their migrations differ)"
+    )
+    return [
+        f"Compared with `{compare['commit']}` (`--compare {compare['ref']}`), served side by "
+        f"side from its own worktree with {database}, every wrk run alternating between the "
+        "two servers. Flags: uncached CPU/request more than 15% above the old code's, cached "
+        "req/s below it, more queries. The tables below the comparison are the new code's.",
+        "",
+    ]
+
+
 def size_section(n, res, args):
-    """The tables of one size: one per pass."""
+    """The tables of one size: the comparison with REF (``--compare``), then one per pass."""
     info = res["info"]
     lines = [
         f"### {n:,} articles (tag page: {info['tag_count']} stories; filter tag: "
         f"{info['filter_tag_count']} stories)",
         "",
     ]
+    if "ref" in res:
+        compare = getattr(args, "compare_info", None) or {}
+        lines += [*compare_table(res, f"`{compare.get('commit', 'REF')}`"), ""]
+        if res["ref"].get("uncached", {}).get("_deep_is_page_one"):
+            lines += ["**Warning**: the old code's deep page answered its page 1's bytes.", ""]
     for pass_key, label, cached in PASSES:
         if pass_key in res:
             pure = res.get("uncached", {}).get(FLOOR[1], {}).get("rps")
@@ -284,20 +333,6 @@ def report(all_results, sizes, args, started):
     return "\n".join(lines) + "\n"
 
 
-def git_head():
-    def git(*args):
-        return subprocess.run(
-            ["git", *args], cwd=common.ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    try:
-        out = git("log", "-1", "--format=%h %s")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
-        return f"`{out[:70]}`" + (" (with uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-
-
 # -- files -----------------------------------------------------------------------------------
 
 
@@ -308,6 +343,8 @@ def write_report(all_results, args, started):
     output.write_text(text)
     meta = {key: getattr(args, key) for key in ("sizes", "db", "cache", "duration")}
     meta.update(connections=args.connections, workers=args.workers, git=git_head())
+    if getattr(args, "compare_info", None):
+        meta["compare_info"] = args.compare_info
     data = {"meta": meta, "results": {str(n): r for n, r in all_results.items()}}
     output.with_suffix(".json").write_text(json.dumps(data, indent=1, default=str))
     return text

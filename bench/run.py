@@ -11,19 +11,22 @@ and written to bench/var/results.md (and .json).
 
 The parts: ``procs`` (CPU and memory from /proc), ``servers`` (gunicorn, Redis, the PostgreSQL
 cluster), ``databases`` (built databases, static files), ``pages`` (what is requested),
-``measure`` (wrk runs and passes, query counts) and ``report`` (verdicts, tables, files).
+``measure`` (wrk runs and passes, query counts), ``compare`` (``--compare REF``: another commit
+served beside this one) and ``report`` (verdicts, tables, files).
 """
 
 import argparse
 import shutil
+import subprocess
 import sys
 import time
 
 from . import common
+from .compare import Comparison
 from .databases import collectstatic, ensure_database
 from .measure import probe, run_pass
 from .report import report_only, write_report
-from .servers import PostgresCluster, Redis
+from .servers import PostgresCluster, Redis, cache_url
 
 
 def parse_args(argv):
@@ -40,21 +43,16 @@ def parse_args(argv):
     )
     parser.add_argument("--output", default=str(common.VAR / "results.md"))
     parser.add_argument(
+        "--compare",
+        metavar="REF",
+        help="also serve the code of git commit REF, side by side, and compare (bench/compare.py)",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="re-render the .md from the saved .json"
     )
     args = parser.parse_args(argv)
     args.sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
     return args
-
-
-def cache_url(args, redis):
-    """The cache of the second pass, emptied first."""
-    if args.cache == "redis":
-        redis.flush()
-        return f"redis://127.0.0.1:{redis.port}/0"
-    cache_dir = common.VAR / "cache"
-    shutil.rmtree(cache_dir, ignore_errors=True)
-    return f"file://{cache_dir}"
 
 
 def run_size(n, args, key, cluster, redis):
@@ -69,11 +67,30 @@ def run_size(n, args, key, cluster, redis):
     floor_file.unlink(missing_ok=True)
     res["uncached"] = run_pass("uncached", env, info, args, db_parents, floor_file)
     if args.cache != "none":
-        env = common.base_env(url, cache_url(args, redis))
+        env = common.base_env(url, cache_url(args.cache, redis))
         # The Redis server's CPU counts too, like the database server's.
         redis_pids = [redis.process.pid] if redis else []
         res["cached"] = run_pass("cached", env, info, args, db_parents, floor_file, redis_pids)
     return res
+
+
+def run_sizes(all_results, args, key, cluster, redis, comparison, started):
+    for n in args.sizes:
+        if time.monotonic() > args.deadline:
+            print(f"Time budget spent: {n} articles not run", flush=True)
+            break
+        if comparison:
+            all_results[n] = comparison.run_size(n, args, cluster, redis)
+        else:
+            all_results[n] = run_size(n, args, key, cluster, redis)
+        write_report(all_results, args, started)
+
+
+def comparison_of(ref):
+    try:
+        return Comparison(ref) if ref else None
+    except subprocess.CalledProcessError as error:
+        sys.exit(f"--compare {ref}: not a commit here ({error.stderr.strip()})")
 
 
 def main(argv=None):
@@ -91,28 +108,24 @@ def main(argv=None):
         f"{args.duration} s of wrk per URL with {args.connections} connections; schema key {key}",
         flush=True,
     )
+    comparison = comparison_of(args.compare)
     cluster = PostgresCluster() if args.db == "postgresql" else None
     redis = Redis() if args.cache == "redis" else None
     all_results = {}
     try:
         collectstatic()
-        if cluster:
-            cluster.start()
-        if redis:
-            redis.start()
-        for n in args.sizes:
-            if time.monotonic() > args.deadline:
-                print(f"Time budget spent: {n} articles not run", flush=True)
-                break
-            all_results[n] = run_size(n, args, key, cluster, redis)
-            write_report(all_results, args, started)
+        if comparison:
+            args.compare_info = comparison.start(key)
+        for server in (cluster, redis):
+            if server:
+                server.start()
+        run_sizes(all_results, args, key, cluster, redis, comparison, started)
     except KeyboardInterrupt:
         print("Interrupted", flush=True)
     finally:
-        if redis:
-            redis.stop()
-        if cluster:
-            cluster.stop()
+        for server in (redis, cluster, comparison):
+            if server:
+                server.stop()
     text = write_report(all_results, args, started)
     print()
     print(text)

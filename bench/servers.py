@@ -245,3 +245,14 @@ class PostgresCluster:
             except Exception:
                 time.sleep(0.1)
         raise RuntimeError(f"could not rename database {old} to {new}")
+
+
+def cache_url(kind, redis, index=0):
+    """The DJANGO_CACHE_URL of a cached pass, emptied first: a file cache under bench/var, or
+    the Redis server's database ``index`` (one per code base when two are compared)."""
+    if kind == "redis":
+        redis.flush()
+        return f"redis://127.0.0.1:{redis.port}/{index}"
+    cache_dir = common.VAR / ("cache" if index == 0 else f"cache-{index}")
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    return f"file://{cache_dir}"
