@@ -66,17 +66,20 @@ test-postgres: install-dev
 
 # The benchmark (docs/performance.md). Not a test: never part of `make test` or CI.
 # e.g. make bench SIZES=2000 BENCH_DB=postgresql BENCH_CACHE=redis BENCH_DURATION=5
+# COMPARE=REF (a commit, e.g. main or 920e6a2) serves REF's code beside this one and compares.
 SIZES ?= 1000,2000,10000,100000
 BENCH_DB ?= sqlite
 BENCH_CACHE ?= file
 BENCH_DURATION ?= 5
 BENCH_WORKERS ?= 2
 BENCH_ARGS ?=
+COMPARE ?=
 bench: install-bench
 	@tools/system-packages bench wrk $(if $(findstring postgres,$(BENCH_DB)),postgresql) \
 		$(if $(findstring redis,$(BENCH_CACHE)),redis)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(BENCH_DB) --cache $(BENCH_CACHE) \
-		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) $(BENCH_ARGS)
+		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) \
+		$(if $(COMPARE),--compare $(COMPARE)) $(BENCH_ARGS)
 
 # PNGs of the front page, an article (wide and phone), the withdrawal notice and the admin's
 # editing form, from a throwaway database with the demo content, into docs/screenshots/.

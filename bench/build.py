@@ -20,6 +20,8 @@ from pathlib import Path
 
 import django
 
+from bench import common
+
 SEED = 20240601
 TAGS = 500
 PEOPLE = 2000
@@ -313,6 +315,7 @@ def main(argv=None):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     if not os.environ.get("DATABASE_URL"):
         sys.exit("DATABASE_URL must name the database to build (the runner sets it).")
+    common.use_app_root()
     django.setup()
     build(args.n, Path(args.sidecar))
 

@@ -10,9 +10,12 @@ import sys
 
 import django
 
+from bench import common
+
 
 def main(urls):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    common.use_app_root()
     django.setup()
     from django.db import connection
     from django.test import Client

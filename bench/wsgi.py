@@ -5,6 +5,10 @@ with one extra URL appended to the root urlconf, ``/__floor__/``: a bare Django 
 the bytes of the benchmarked article page, read once per worker from the file the runner writes
 (``BENCH_FLOOR_FILE``). Nothing else differs, so the floor is the cost of Django's request cycle
 and middleware with no page work.
+
+With ``BENCH_APP_ROOT`` (``--compare REF``) the site is another checkout's, imported from there
+(``common.use_app_root()``), served through this module; ``/__bench_root__/`` answers the folder
+the site's code came from, so the runner can check which code a server runs.
 """
 
 import os
@@ -17,7 +21,12 @@ from django.http import HttpResponse
 from django.urls import clear_url_caches, path
 from django.utils.module_loading import import_string
 
-from newsroom.wsgi import application  # noqa: F401 - what gunicorn serves, as in production
+from bench import common
+
+common.use_app_root()
+
+# What gunicorn serves, as in production (imported after the line above: it may be a REF's).
+from newsroom.wsgi import application  # noqa: E402, F401
 
 _floor_body = None
 
@@ -33,6 +42,13 @@ def floor(request):
     return response
 
 
+def app_root(request):
+    import newsroom
+
+    return HttpResponse(str(Path(newsroom.__file__).resolve().parent.parent))
+
+
 urlconf = import_string(settings.ROOT_URLCONF + ".urlpatterns")
 urlconf.append(path("__floor__/", floor, name="bench_floor"))
+urlconf.append(path("__bench_root__/", app_root, name="bench_root"))
 clear_url_caches()
