@@ -118,33 +118,6 @@ def without_stored_html():
         yield
 
 
-def social_tag(function):
-    """A template tag's compile function for ``function``, as ``simple_tag`` registers it."""
-    from django import template
-
-    library = template.Library()
-    library.simple_tag(function, name="article_social")
-    return library.tags["article_social"]
-
-
-@contextlib.contextmanager
-def templates_parsed_again():
-    """The cached loader forgets its templates on entry and exit, so a tag patched into a
-    library is the one the templates use (they hold a tag's function once parsed)."""
-    from django.template import engines
-
-    def reset():
-        for loader in engines["django"].engine.template_loaders:
-            if hasattr(loader, "reset"):
-                loader.reset()
-
-    reset()
-    try:
-        yield
-    finally:
-        reset()
-
-
 CARDS_TEMPLATE = (
     "{% load stories %}{% for story in stories %}"
     '<article class="card{% if with_image and story.lead_image %} card--with-image{% endif %}">\n'
@@ -159,32 +132,6 @@ RELATED_TEMPLATE = (
     '  <time datetime="{{ story.published_at|iso_datetime }}">'
     '{{ story.published_at|date:"j F Y" }}</time>\n</li>\n{% endfor %}'
 )
-
-SOCIAL_TEMPLATE = """{% load stories reader %}{% share_image article as image %}
-<meta property="og:site_name" content="{{ site_name }}">
-  <meta property="og:type" content="article">
-  <meta property="og:title" content="{{ article.headline }}">
-  <meta property="og:description" content="{{ meta.summary }}">
-  <meta property="og:url" content="{% absolute_url article.get_absolute_url %}">
-  <meta property="og:locale" content="en_GB">
-  <meta property="article:published_time" content="{{ article.published_at|iso_datetime }}">
-  <meta property="article:modified_time" content="{{ article.updated_at|iso_datetime }}">
-  <meta property="article:section" content="{{ article.get_kind_display }}">
-  {% for tag in meta.tags %}<meta property="article:tag" content="{{ tag.1 }}">
-  {% endfor %}{% if image %}<meta property="og:image" content="{{ image.url }}">
-  <meta property="og:image:type" content="{{ image.mime_type }}">
-  <meta property="og:image:width" content="{{ image.width }}">
-  <meta property="og:image:height" content="{{ image.height }}">
-  {% if article.lead_image_alt %}<meta property="og:image:alt"
-  content="{{ article.lead_image_alt }}">
-  {% endif %}<meta name="twitter:card" content="summary_large_image">
-  <meta name="twitter:image" content="{{ image.url }}">
-  {% if article.lead_image_alt %}<meta name="twitter:image:alt"
-  content="{{ article.lead_image_alt }}">
-  {% endif %}{% else %}<meta name="twitter:card" content="summary">
-  {% endif %}<meta name="twitter:title" content="{{ article.headline }}">
-  <meta name="twitter:description" content="{{ meta.summary }}">
-  {% article_json_ld article meta %}"""
 
 
 @contextlib.contextmanager
@@ -209,29 +156,6 @@ def without_python_lists():
     with (
         mock.patch.object(cards, "story_cards", story_cards),
         mock.patch.object(cards, "related_html", related_html),
-    ):
-        yield
-
-
-@contextlib.contextmanager
-def without_python_head_tags():
-    """The article page's sharing tags (Open Graph, Twitter) as a template
-    (``article_social`` in ``reader/templatetags/reader.py``)."""
-    from django.conf import settings
-    from django.template import engines
-    from django.utils.safestring import mark_safe
-
-    from reader.templatetags import reader as tags
-
-    social_template = engines["django"].from_string(SOCIAL_TEMPLATE)
-
-    def article_social(article, meta):
-        context = {"article": article, "meta": meta, "site_name": settings.SITE_NAME}
-        return mark_safe(social_template.render(context))
-
-    with (
-        mock.patch.dict(tags.register.tags, {"article_social": social_tag(article_social)}),
-        templates_parsed_again(),
     ):
         yield
 
@@ -364,7 +288,6 @@ MECHANISMS = {
     "stored cards and pages": (without_stored_html, ("sqlite", "postgresql")),
     "compiled queries": (without_compiled_queries, ("sqlite", "postgresql")),
     "lists written in Python": (without_python_lists, ("sqlite", "postgresql")),
-    "head tags written in Python": (without_python_head_tags, ("sqlite", "postgresql")),
     "topics select written in Python": (without_python_topics, ("sqlite", "postgresql")),
     "filter form written in Python": (without_python_form, ("sqlite", "postgresql")),
     "cross-request caches": (without_cross_request_caches, ("sqlite", "postgresql")),

@@ -114,51 +114,6 @@ def article_meta(article, meta):
 
 
 @register.simple_tag
-def article_social(article, meta):
-    """Open Graph and Twitter card tags and the JSON-LD of the article page, written in
-    Python: as a template their two dozen lookups cost a sixth of the page. ``meta`` is the
-    article's ``page_data``."""
-    image = share_image(article)
-    tags = [
-        ("property", "og:site_name", settings.SITE_NAME),
-        ("property", "og:type", "article"),
-        ("property", "og:title", article.headline),
-        ("property", "og:description", meta["summary"]),
-        ("property", "og:url", origin.absolute(article.get_absolute_url())),
-        ("property", "og:locale", "en_GB"),
-        ("property", "article:published_time", iso_datetime(article.published_at)),
-        ("property", "article:modified_time", iso_datetime(article.updated_at)),
-        ("property", "article:section", article.get_kind_display()),
-        *(("property", "article:tag", name) for _, name in meta["tags"]),
-    ]
-    if image:
-        tags += [
-            ("property", "og:image", image["url"]),
-            ("property", "og:image:type", image["mime_type"]),
-            ("property", "og:image:width", image["width"]),
-            ("property", "og:image:height", image["height"]),
-        ]
-        if article.lead_image_alt:
-            tags.append(("property", "og:image:alt", article.lead_image_alt))
-        tags += [
-            ("name", "twitter:card", "summary_large_image"),
-            ("name", "twitter:image", image["url"]),
-        ]
-        if article.lead_image_alt:
-            tags.append(("name", "twitter:image:alt", article.lead_image_alt))
-    else:
-        tags.append(("name", "twitter:card", "summary"))
-    tags += [
-        ("name", "twitter:title", article.headline),
-        ("name", "twitter:description", meta["summary"]),
-    ]
-    html = "\n  ".join(
-        f'<meta {kind}="{name}" content="{cards.text(value)}">' for kind, name, value in tags
-    )
-    return mark_safe(f"{html}\n  {article_json_ld(article, meta)}")  # noqa: S308
-
-
-@register.simple_tag
 def article_json_ld(article, meta):
     """schema.org ``NewsArticle`` (``OpinionNewsArticle`` for opinion) as JSON-LD, escaped so
     no text in it can close the script element. ``meta`` is the article's ``page_data``."""
