@@ -72,13 +72,14 @@ BENCH_DB ?= sqlite
 BENCH_CACHE ?= file
 BENCH_DURATION ?= 5
 BENCH_WORKERS ?= 2
+BENCH_ROUNDS ?= 1
 BENCH_ARGS ?=
 COMPARE ?=
 bench: install-bench
 	@tools/system-packages bench wrk $(if $(findstring postgres,$(BENCH_DB)),postgresql) \
 		$(if $(findstring redis,$(BENCH_CACHE)),redis)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(BENCH_DB) --cache $(BENCH_CACHE) \
-		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) \
+		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) --rounds $(BENCH_ROUNDS) \
 		$(if $(COMPARE),--compare $(COMPARE)) $(BENCH_ARGS)
 
 # PNGs of the front page, an article (wide and phone), the withdrawal notice and the admin's

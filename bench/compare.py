@@ -139,8 +139,8 @@ def interleaved_pass(pass_key, sides, caches, n, args, db_parents, own_pids=()):
         for served, page_list in zip(passes, page_lists, strict=True):
             served.start(page_list, db_parents, own_pids)
             served.check(page_list)
-        turns = zip(*(schedule(page_list) for page_list in page_lists), strict=True)
-        for i, turn in enumerate(turns):
+        turns = list(zip(*(schedule(page_list) for page_list in page_lists), strict=True))
+        for i, turn in enumerate(turns * args.rounds):
             pairs = list(zip(passes, turn, strict=True))
             for served, page in pairs if i % 2 == 0 else reversed(pairs):
                 served.measure_page(page)

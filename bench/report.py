@@ -238,7 +238,13 @@ def header(args):
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, Linux {m['kernel']}; "
         f"Python {m['python']}, Django {m['django']}, SQLite {m['sqlite']}. gunicorn "
         f"{args.workers} sync workers, wrk 2 threads, {args.connections} connections, "
-        f"{args.duration} s per URL. Git: {getattr(args, 'git', None) or git_head()}.",
+        f"{args.duration} s per URL"
+        + (
+            f", {args.rounds} rounds (each page's least CPU kept)"
+            if getattr(args, "rounds", 1) > 1
+            else ""
+        )
+        + f". Git: {getattr(args, 'git', None) or git_head()}.",
         "",
         *compare_note(getattr(args, "compare_info", None)),
         "Targets: uncached article ≤ 2 ms CPU/request, list pages ≤ 4 ms (defined at 2,000 "

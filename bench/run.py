@@ -41,6 +41,12 @@ def parse_args(argv):
     parser.add_argument(
         "--budget", type=float, default=45, help="minutes; later runs are skipped past it"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every page this many times and keep its least disturbed run",
+    )
     parser.add_argument("--output", default=str(common.VAR / "results.md"))
     parser.add_argument(
         "--compare",
