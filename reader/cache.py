@@ -82,13 +82,16 @@ def seconds_until_next_publication(current_generation):
     """Seconds until the next scheduled story goes public, or None when none is scheduled."""
     key = NEXT_SCHEDULED_KEY.format(current_generation)
     timestamp = _safe("get", key)
-    if timestamp is None:
+    now = timezone.now().timestamp()
+    # A time that has passed is that story gone public: look for the next one, or nothing
+    # would be cached again until this key expired.
+    if timestamp is None or 0 < timestamp <= now:
         first = Article.objects.scheduled().order_by("published_at").first()
         timestamp = first.published_at.timestamp() if first else 0
         _safe("set", key, timestamp, MAX_AGE)
     if not timestamp:
         return None
-    return max(0, int(timestamp - timezone.now().timestamp()))
+    return max(0, int(timestamp - now))
 
 
 class PageCacheMiddleware:

@@ -66,6 +66,8 @@ def test_no_page_is_kept_past_the_next_scheduled_publication(client, shared_cach
     time.sleep(2.2)
     response = client.get(HOME)
     assert "Coming soon" in response.content.decode()
+    # And the page is kept again, not left uncached until the schedule's record expires.
+    assert client.get(HOME)["X-Page-Cache"] == "hit"
 
 
 def test_staff_responses_never_enter_the_cache(client, shared_cache, editor):
