@@ -15,7 +15,7 @@ endif
 # Workers for the suite: one per core by default (pytest-xdist), e.g. `make test JOBS=1`.
 JOBS ?= auto
 
-.PHONY: run test test-postgres lint format install install-dev install-bench bench clean \
+.PHONY: run test test-postgres lint format install install-dev install-bench bench ablation clean \
 	screenshots system-browser
 
 $(BIN)/.installed: requirements.txt
@@ -81,6 +81,14 @@ bench: install-bench
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(BENCH_DB) --cache $(BENCH_CACHE) \
 		--duration $(BENCH_DURATION) --workers $(BENCH_WORKERS) --rounds $(BENCH_ROUNDS) \
 		$(if $(COMPARE),--compare $(COMPARE)) $(BENCH_ARGS)
+
+# What each speed mechanism saves, each switched off in turn (docs/performance.md), in-process
+# against the bench's database of ABLATION_SIZE articles. Not a test either.
+ABLATION_SIZE ?= 2000
+ablation: install-bench
+	@tools/system-packages ablation $(if $(findstring postgres,$(BENCH_DB)),postgresql)
+	$(BIN)/python -m bench.ablation --size $(ABLATION_SIZE) --db $(BENCH_DB) \
+		--output bench/var/ablation-$(BENCH_DB).md $(BENCH_ARGS)
 
 # PNGs of the front page, an article (wide and phone), the withdrawal notice and the admin's
 # editing form, from a throwaway database with the demo content, into docs/screenshots/.

@@ -1,14 +1,14 @@
 """What each speed mechanism saves: every public page with and without it, in one process.
 
-``python -m bench.ablation --sidecar FILE`` (``make ablation`` builds the database and runs it):
-the site is served in-process (Django's WSGI handler, production settings, DEBUG off) against a
-database the bench built (``bench/build.py``; its sidecar names the slugs and words to ask
-for). For each mechanism, each page is asked for in alternating rounds with the mechanism and
-without it (switched off by patching the code it lives in, below), so that the machine's slow
-spells hit both arms alike; the figure is the fastest round's CPU per request of
-this process plus, on PostgreSQL, of the database server's processes. A mechanism that does not
-touch a page shows a ratio near 1.00; the first row switches nothing off and shows the
-method's noise.
+``make ablation`` (``python -m bench.ablation --size 2000 --db sqlite``; or ``--sidecar FILE``
+with the environment of a database built before): the site is served in-process (Django's WSGI
+handler, production settings, DEBUG off) against a database the bench built
+(``bench/build.py``; its sidecar names the slugs and words to ask for). For each mechanism, each
+page is asked for in alternating rounds with the mechanism and without it (switched off by
+patching the code it lives in, below), so that the machine's slow spells hit both arms alike;
+the figure is the fastest round's CPU per request of this process plus, on PostgreSQL, of the
+database server's processes. A mechanism that does not touch a page shows a ratio near 1.00;
+the first row switches nothing off and shows the method's noise.
 
 Without a mechanism the page is what plain Django would do in its place: querysets built and
 compiled per request, templates instead of HTML written in Python, relations prefetched and
@@ -439,19 +439,42 @@ def table(results, vendor, n):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sidecar", required=True, help="the built database's sidecar JSON")
+    parser.add_argument("--size", type=int, default=2000, help="articles (make ablation)")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--sidecar", help="a built database's sidecar JSON; its DATABASE_URL in the environment"
+    )
     parser.add_argument("--requests", type=int, default=15, help="requests per round")
     parser.add_argument("--only", action="append", help="a mechanism's name (repeatable)")
     parser.add_argument("--output", help="write the table (Markdown) and figures (JSON) here")
     args = parser.parse_args(argv)
+    if args.sidecar:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+        return measure_and_report(json.loads(Path(args.sidecar).read_text()), args)
+    # make ablation: the bench's own database of that size (built if needed), its settings.
+    from . import common
+    from .databases import collectstatic, ensure_database
+    from .servers import PostgresCluster
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    cluster = PostgresCluster() if args.db == "postgresql" else None
+    try:
+        collectstatic()
+        if cluster:
+            cluster.start()
+        url, info = ensure_database(args.db, args.size, common.schema_key(), cluster)
+        os.environ.update(common.base_env(url, "locmem://"))
+        measure_and_report(info, args)
+    finally:
+        if cluster:
+            cluster.stop()
+
+
+def measure_and_report(info, args):
     import django
 
     django.setup()
     from django.db import connection
 
-    info = json.loads(Path(args.sidecar).read_text())
     results = run(info, connection.vendor, args.requests, args.only)
     markdown = table(results, connection.vendor, info["n"])
     print()
