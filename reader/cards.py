@@ -17,8 +17,8 @@ RELATED_SIZES = "(min-width: 44rem) 10rem, 33vw"
 def text(value):
     """``value`` escaped for HTML as Django's ``conditional_escape`` escapes it (already safe
     HTML as it is), without the wrapper for lazy text Django puts around ``escape``: over the
-    hundred and more values of the filter panel, or the twenty of an article's sharing tags, that
-    wrapper cost more than the escaping."""
+    hundred and more values of the filter panel and a page of cards, that wrapper cost more
+    than the escaping."""
     if hasattr(value, "__html__"):
         return value.__html__()
     return escape(str(value))
