@@ -12,6 +12,10 @@ prefetching four relations and rendering a dozen templates per story. Whether a 
 Rows written without ``Article.save`` (bulk inserts, fixtures) have empty columns; pages render
 those on the fly, and ``manage.py render_articles`` stores them (``make run`` runs it). After a
 deploy that changes these templates, run ``manage.py render_articles --all`` once.
+
+Measured, with and without (``make ablation``, in-process, 2,000 articles, 7 December 2026;
+``docs/performance.md``): on SQLite it saves 74% to 90% of every public page's CPU (the article
+page 9.66 -> 2.52 ms, the list 21.75 -> 4.62, a person page 40.3 -> 4.22).
 """
 
 from datetime import UTC

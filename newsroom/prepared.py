@@ -12,6 +12,11 @@ which gives model instances as the queryset would (columns it defers stay deferr
 Only values that become SQL parameters as they are can be bound; the others are refused. A
 list of values is compiled once per length, and a slice (a page's rows: LIMIT and OFFSET are
 written into the SQL) once per slice.
+
+Measured, with and without (``make ablation``, in-process, 2,000 articles, 7 December 2026;
+``docs/performance.md``): the queries of ``reader/queries.py`` save 24% to 44% of every list
+page's and the article page's CPU on SQLite (article 4.29 -> 2.59 ms, list 5.78 -> 4.08, search
+10.03 -> 5.88).
 """
 
 import itertools

@@ -10,6 +10,10 @@ publication time, so a scheduled story appears on time without anyone touching t
 Staff never read from or write to it: any request carrying a session cookie bypasses it, so
 logged-in, preview and admin responses never enter it. If the cache is down, pages are served
 uncached.
+
+Measured, with and without (``make ablation``, in-process, 2,000 articles, 7 December 2026;
+``docs/performance.md``): a page answered from the cache costs 0.18 to 0.24 ms of CPU against
+1.48 to 6.29 ms from the view (88% to 96%).
 """
 
 import hashlib

@@ -33,7 +33,9 @@ class ArticleFilterForm(forms.Form):
     def fields_html(self):
         """Every field as the filter panel shows it (label, error, input), in one pass. The
         template loop over the fields cost a list page about a millisecond: each lookup on a
-        field in a template tries it as a key first (a BoundField looks its subwidgets up)."""
+        field in a template tries it as a key first (a BoundField looks its subwidgets up).
+        Measured with and without, with the widgets below (``make ablation``, SQLite, 2,000
+        articles): the list 9.59 -> 4.61 ms of CPU, 45% to 52% of every list page."""
         parts = []
         for field in self:
             errors = field.errors
@@ -156,7 +158,9 @@ class Topics:
     def of(cls, rows):
         """``rows``, a tuple of (slug, name, id), as ``Topics``, remembered for the next request
         with the same topics. What is in use is still read from the database on every request;
-        only the work on the same answer is kept."""
+        only the work on the same answer is kept. With the other caches kept across requests
+        (``articles.addresses``, ``site_links``) it saves 14% to 28% of every page's CPU
+        (``make ablation``, SQLite, 2,000 articles)."""
         return cls(rows)
 
 
@@ -166,7 +170,8 @@ NO_TOPICS = Topics(())
 class TopicsSelect(forms.SelectMultiple):
     """The topics as one ``<select multiple>``, written from ``Topics``: Django's widget
     templates cost a template render per option, which for a few hundred topics was most of a
-    list page's time."""
+    list page's time: measured with and without (``make ablation``, SQLite, 2,000 articles),
+    the list 39.70 -> 5.35 ms of CPU (87%)."""
 
     topics = NO_TOPICS
 

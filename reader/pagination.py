@@ -8,6 +8,10 @@ page 5,000 as on page 2, and no page ever counts the whole table.
 
 Search results are in order of relevance, which has no cursor: they stop at the last numbered
 page and say so.
+
+Measured, with and without (``make ablation``, in-process, 2,000 articles, 7 December 2026;
+``docs/performance.md``): the page half-way through 2,000 stories costs 3.87 ms of CPU as a
+keyset page, 4.78 as numbered page 50 over a full count (SQLite); the first pages are unchanged.
 """
 
 import re
