@@ -3,8 +3,8 @@
 The busiest public querysets are ``Prepared`` (``newsroom/prepared.py``): written with the
 usual methods, ``published(at=now)`` first, built and compiled by the ORM once per process and
 shape, then run on every request with the request's clock and values bound. Building and
-compiling a queryset cost more than running it on these pages (``docs/performance.md``,
-"Compiled queries"). Each query here still starts from ``Article.objects.published()``: the one
+compiling a queryset cost more than running it on these pages (``docs/performance.md``, the
+ablation table). Each query here still starts from ``Article.objects.published()``: the one
 public rule (``articles/models/queries.py``), evaluated by the database on every request.
 """
 

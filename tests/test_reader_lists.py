@@ -133,11 +133,12 @@ def test_empty_site_shows_an_empty_state_not_an_error(page_text):
 
 @pytest.mark.postgresql
 def test_postgresql_has_the_index_that_checks_stories_without_reading_them():
-    """published() reads status and published_at: migration 0008 puts both beside the id in an
-    index, so the checks of a topic's, a person's or a search's stories one by one are
-    index-only scans, and a topic's capped count merges the topic's links with it in id order
-    (docs/performance.md, at 100,000 stories). Whether the planner uses it on a test's few
-    fresh rows depends on statistics and vacuum, so this checks the index itself."""
+    """published() reads status and published_at: migration 0008 puts both beside the id in
+    an index, so the checks of a topic's, a person's or a search's stories one by one are
+    index-only scans, and a topic's capped count merges the topic's links with it in id
+    order (measured at 100,000 stories: ``git show 6dd6cbf:docs/performance.md``). Whether
+    the planner uses it on a test's few fresh rows depends on statistics and vacuum, so this
+    checks the index itself."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'article_public_probe'")
         (definition,) = cursor.fetchone()
@@ -156,8 +157,9 @@ def test_the_topics_to_choose_from_are_in_name_order(page_text):
 def test_postgresql_has_the_index_that_gives_the_topics_in_name_order():
     """Every list page reads the topics in use by name: migration 0011 gives PostgreSQL an
     index holding them in that order with every column the query reads, so that it need not
-    sort the table's rows (docs/performance.md, a few hundred topics). Which plan the planner
-    picks for a test's few fresh rows depends on statistics, so this checks the index itself."""
+    sort the table's rows (``git show 6dd6cbf:docs/performance.md``, a few hundred topics).
+    Which plan the planner picks for a test's few fresh rows depends on statistics, so this
+    checks the index itself."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_tag_by_name'")
         (definition,) = cursor.fetchone()

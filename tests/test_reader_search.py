@@ -161,8 +161,8 @@ def test_search_results_stop_at_the_last_numbered_page_and_say_so(client, settin
 @pytest.mark.postgresql
 def test_postgresql_search_uses_the_gin_index(client):
     """The matching condition of a search is one the GIN index answers. (Searches combine it
-    with a window of ids: docs/performance.md shows that plan on 100,000 stories; on a table
-    this small the planner rightly prefers the primary key.)"""
+    with a window of ids: ``git show 6dd6cbf:docs/performance.md`` shows that plan on 100,000
+    stories; on a table this small the planner rightly prefers the primary key.)"""
     from articles import search
 
     ArticleFactory.create_batch(3)
