@@ -84,6 +84,8 @@ QUERY = "(SELECT websearch_to_tsquery(%s::regconfig, %s))"
 # The newest stories' vectors, with a GIN index of their own (migration 0009): the first
 # RECENT_WINDOWS windows read them there, so a common word's matches in the rest of the archive
 # are not handed over first (that bitmap grew with the archive: 1.4 ms at 100,000 stories).
+# Measured with and without, same run (make ablation, PostgreSQL, 2,000 articles): 16% of the
+# search page's CPU (5.09 -> 4.30 ms); no other page uses it.
 RECENT_TABLE = "articles_recent_search"
 RECENT_FLOOR_TABLE = "articles_recent_search_floor"
 RECENT_WINDOWS = 2

@@ -254,19 +254,6 @@ def without_server_prepared_statements():
 
 
 @contextlib.contextmanager
-def without_custom_backend():
-    """Django's PostgreSQL health check (a ``SELECT 1`` before each request's first query)."""
-    from django.db.backends.postgresql.base import DatabaseWrapper as Django
-
-    from newsroom.postgresql.base import DatabaseWrapper
-
-    with mock.patch.object(
-        DatabaseWrapper, "close_if_health_check_failed", Django.close_if_health_check_failed
-    ):
-        yield
-
-
-@contextlib.contextmanager
 def page_cache_off():
     """Every request answered by the view: the page cache stores and reads nothing (off in
     every arm but its own)."""
@@ -294,7 +281,6 @@ MECHANISMS = {
     "keyset pages and capped counts": (without_capped_counts, ("sqlite", "postgresql")),
     "recent-stories search table": (without_recent_search_table, ("postgresql",)),
     "server-side prepared statements": (without_server_prepared_statements, ("postgresql",)),
-    "custom PostgreSQL backend": (without_custom_backend, ("postgresql",)),
     "page cache": (page_cache_off, ("sqlite", "postgresql")),
 }
 # Without keyset pages the deep page is the same stories through a numbered page.
