@@ -46,6 +46,7 @@ class ArticleAdminForm(forms.ModelForm):
     change_note = forms.CharField(
         label="Public note",
         required=False,
+        max_length=Correction._meta.get_field("note").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What was wrong and what is right now. Readers see it.",
     )

@@ -5,6 +5,7 @@ production ones: a secret key is required and cookies, HSTS and the HTTPS redire
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "reader",
     "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
+    # Failed sign-ins, counted in the database (newsroom/security.py).
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -82,6 +85,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a request for another host or port is refused before anything can cache it.
     "newsroom.origin.OriginMiddleware",
+    # Then a body over the size cap, before anything reads it.
+    "newsroom.security.RequestSizeLimitMiddleware",
     # ETag on every page and a 304 when the reader's copy is current, cached pages included.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -97,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -286,9 +293,35 @@ LOGGING = {
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 
+# Size caps (docs/deploy.md gives the matching nginx client_max_body_size). Form fields of one
+# request: Django's default, stated (a 200,000-character body is at most 800 kB); files above
+# the memory size are streamed to a temporary file; one image at most IMAGE_MAX_BYTES, reported
+# by the form; a whole request at most REQUEST_MAX_BYTES (413 past it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+IMAGE_MAX_BYTES = 15 * 1024 * 1024
+REQUEST_MAX_BYTES = int(os.environ.get("DJANGO_REQUEST_MAX_MB", 20)) * 1024 * 1024
+
 # Sign-in throttling: this many failures per user name or address, then a pause of the window.
+# django-axes counts them in the database, so every worker sees one count and it still holds
+# when the shared cache is down (docs/security.md).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("DJANGO_LOGIN_FAILURE_WINDOW", 15 * 60))
+AUTHENTICATION_BACKENDS = [
+    "newsroom.security.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+# Either is enough to pause: one user name tried from many addresses, or one address trying
+# many names. The address is REMOTE_ADDR: forwarded headers are not trusted (docs/security.md).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "newsroom.security.sign_in_name"
+AXES_LOCKOUT_CALLABLE = "newsroom.security.sign_in_paused"
+AXES_RESET_ON_SUCCESS = True
+# Failures are what throttling needs; successful sign-ins are in Django's last_login.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # How many stories a list page shows, and how many pages are numbered (their count is capped
 # there); older stories are reached page by page after that (reader/pagination.py).

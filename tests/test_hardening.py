@@ -1,6 +1,9 @@
 """Stored content and limits: every length limit is a form error, markup is shown as text."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles.models import Article, Person, Tag
@@ -20,6 +23,8 @@ MARKUP = '<img src=x onerror="alert(1)">'
         ("lead_image_alt", 300),
         ("lead_image_caption", 300),
         ("lead_image_credit", 200),
+        ("standfirst", 600),
+        ("body", 200_000),
     ],
 )
 def test_an_over_long_article_field_is_a_form_error_on_every_database(editor_client, field, limit):
@@ -45,6 +50,48 @@ def test_an_over_long_role_is_a_form_error(editor_client, inline, limit):
     assert response.status_code == 200
     assert f"at most {limit} characters" in response.content.decode()
     assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize("field, limit", [("bio", 3000), ("aliases", 2000)])
+def test_an_over_long_person_text_is_a_form_error(editor_client, field, limit):
+    data = {"name": "Ann Writer", "slug": "ann-writer", "description": "", "bio": "", "aliases": ""}
+    response = editor_client.post(
+        reverse("admin:articles_person_add"), {**data, field: "b" * (limit + 1)}
+    )
+    assert response.status_code == 200
+    assert f"Ensure this value has at most {limit} characters" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_a_request_over_the_size_cap_is_refused_with_413_and_nothing_saved(editor_client, settings):
+    settings.REQUEST_MAX_BYTES = 1024 * 1024
+    image = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"\0" * (2 * 1024 * 1024))
+    response = editor_client.post(ADD_URL, article_form(lead_image=image))
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "one request can carry at most 1 MB" in page
+    assert "your browser's Back button" in page
+    assert response["Cache-Control"] == "no-store"
+    assert not Article.objects.exists()
+
+
+def test_form_fields_over_the_memory_cap_are_a_400_not_a_500(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    # Sent as an ordinary (not multipart) form: every byte counts against the cap.
+    response = editor_client.post(
+        ADD_URL,
+        urlencode(article_form(body="x" * 150_000)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert not Article.objects.exists()
+
+
+def test_the_size_caps_are_those_the_deploy_guide_gives(settings):
+    # docs/deploy.md tells operators to set nginx's client_max_body_size to the request cap.
+    guide = (settings.BASE_DIR / "docs" / "deploy.md").read_text()
+    assert f"client_max_body_size {settings.REQUEST_MAX_BYTES // (1024 * 1024)}m" in guide
+    assert settings.IMAGE_MAX_BYTES < settings.REQUEST_MAX_BYTES
 
 
 def test_over_long_person_name_and_tag_are_form_errors(editor_client):

@@ -77,9 +77,12 @@ def test_sign_in_never_redirects_to_another_site(client, target, fresh_cache):
 
 def test_sign_in_is_throttled_after_repeated_failures(client, settings, fresh_cache):
     staff_in_group("Editors", "editor")
-    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         response = client.post(LOGIN, {"username": "editor", "password": "wrong"})
         assert response.status_code == 200
+    # The failure that reaches the limit already says so.
+    last_try = client.post(LOGIN, {"username": "editor", "password": "wrong"})
+    assert last_try.status_code == 429
     blocked = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
     assert blocked.status_code == 429
     assert "Too many failed sign-in attempts" in blocked.content.decode()
@@ -98,16 +101,55 @@ def test_a_successful_sign_in_resets_the_count(client, settings, fresh_cache):
     assert response.status_code == 302
 
 
-def test_sign_in_still_works_when_the_cache_is_down(client, settings):
-    # A Redis cache at an address where nothing listens: every cache call fails.
+@pytest.fixture
+def cache_down(settings):
+    """A Redis cache at an address where nothing listens: every cache call fails."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",
         }
     }
+
+
+def test_sign_in_still_works_when_the_cache_is_down(client, cache_down):
     staff_in_group("Editors", "editor")
     response = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert response.status_code == 302
+
+
+def test_failed_sign_ins_are_still_counted_when_the_cache_is_down(client, settings, cache_down):
+    staff_in_group("Editors", "editor")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        assert client.post(LOGIN, {"username": "editor", "password": "wrong"}).status_code == 200
+    client.post(LOGIN, {"username": "editor", "password": "wrong"})
+    blocked = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert blocked.status_code == 429
+    assert blocked["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW)
+    assert "_auth_user_id" not in client.session
+
+
+def test_changing_the_case_of_the_name_does_not_reset_the_count(settings):
+    staff_in_group("Editors", "editor")
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT):
+        # Each from its own address, so only the per-name count can stop the last one.
+        other = Client(REMOTE_ADDR=f"192.0.2.{attempt + 1}")
+        name = ["Editor", "EDITOR", " editor", "editor ", "eDiToR"][attempt % 5]
+        other.post(LOGIN, {"username": name, "password": "wrong"})
+    last = Client(REMOTE_ADDR="198.51.100.7")
+    blocked = last.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert blocked.status_code == 429
+
+
+def test_one_address_trying_many_names_is_paused(client, settings):
+    staff_in_group("Editors", "editor")
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": f"guess{attempt}", "password": "wrong"})
+    blocked = client.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
+    assert blocked.status_code == 429
+    # Someone else, elsewhere, signs in as usual.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.8")
+    response = elsewhere.post(LOGIN, {"username": "editor", "password": "a-long-test-password"})
     assert response.status_code == 302
 
 

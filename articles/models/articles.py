@@ -40,12 +40,15 @@ class Article(models.Model):
     )
     standfirst = models.TextField(
         blank=True,
+        max_length=600,
         help_text="One or two sentences under the headline that say what the story is about. "
         "Also used in lists, feeds and search results.",
     )
     body = models.TextField(
+        # About 30,000 words: the longest long read, with room to spare.
+        max_length=200_000,
         help_text="The story in Markdown: a blank line between paragraphs, **bold**, *italic*, "
-        "[link text](https://example.com), ## for a subheading."
+        "[link text](https://example.com), ## for a subheading.",
     )
     body_html = models.TextField(editable=False, blank=True)
     # The story's card and its page, rendered whenever the article or anything they show is
@@ -98,6 +101,7 @@ class Article(models.Model):
     withdrawal_note = models.TextField(
         "public withdrawal note",
         blank=True,
+        max_length=2000,
         editable=False,
         help_text="Shown to readers at the withdrawn article's address.",
     )

@@ -74,10 +74,13 @@ class Person(models.Model):
         help_text="Who they are in general, e.g. “President of Russia”. The role they play in one "
         "story belongs on that story's mention.",
     )
-    bio = models.TextField("short bio", blank=True, help_text="A few sentences for their page.")
+    bio = models.TextField(
+        "short bio", blank=True, max_length=3000, help_text="A few sentences for their page."
+    )
     photo = models.ImageField(upload_to="people/", blank=True)
     aliases = models.TextField(
         blank=True,
+        max_length=2000,
         help_text="Other names the text may use, one per line, e.g. “Putin”.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

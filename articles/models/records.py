@@ -29,8 +29,10 @@ class Event(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    reason = models.TextField(blank=True, help_text="Internal: why, for the record.")
-    public_note = models.TextField(blank=True)
+    reason = models.TextField(
+        blank=True, max_length=2000, help_text="Internal: why, for the record."
+    )
+    public_note = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -55,7 +57,7 @@ class Correction(models.Model):
 
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="corrections")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=2000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
