@@ -206,3 +206,12 @@ def test_a_tag_shaped_name_is_escaped_once_in_the_channel(client, route):
         assert TAG_SHAPED_NAME in feed.feed.subtitle
     else:
         assert "<b>" not in feed.feed.description and "bold" in feed.feed.description
+
+
+@pytest.mark.parametrize("route", FEED_ROUTES)
+def test_a_channels_links_lead_to_the_named_page_whatever_the_name(client, settings, route):
+    _, feed = hostile_feed(client, route, HOSTILE_NAME)
+    page = "/tags/hostile-tag/" if route.startswith("tag") else "/people/hostile-person/"
+    assert feed.feed.link == settings.SITE_URL + page
+    # Every item of the channel is the story, under the name read back as written.
+    assert [entry.title for entry in feed.entries] == ["A story"]
