@@ -21,6 +21,7 @@ from articles.workflow import STEPS
 
 from ..forms import ArticleAdminForm
 from .events import EventInline
+from .guards import GuardedAdminMixin
 from .pages import DeskPagesMixin, error_text, report
 
 SUGGESTIONS_FIELDSET = "People the text names"
@@ -33,7 +34,7 @@ class LabelledInlineFormSet(BaseInlineFormSet):
             form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete")
 
 
-class LabelledTabularInline(admin.TabularInline):
+class LabelledTabularInline(GuardedAdminMixin, admin.TabularInline):
     """Django's tabular inlines name their inputs only by the column header: each input gets
     its own label for screen readers (axe's "label" rule)."""
 
@@ -96,7 +97,7 @@ class ModerationQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
+class ArticleAdmin(GuardedAdminMixin, DeskPagesMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     inlines = [BylineInline, MentionInline, EventInline]
     prepopulated_fields = {"slug": ["headline"]}

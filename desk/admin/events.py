@@ -5,6 +5,8 @@ from django.contrib import admin
 
 from articles.models import Event
 
+from .guards import GuardedAdminMixin
+
 
 class EventInline(admin.TabularInline):
     """The article's editorial record, read-only for everyone."""
@@ -24,7 +26,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(GuardedAdminMixin, admin.ModelAdmin):
     """The whole editorial record, newest first; nobody edits it."""
 
     list_display = ["created_at", "story", "action", "actor", "reason", "public_note"]
