@@ -105,5 +105,5 @@ class DashboardView(TemplateView):
         """The latest un-publishing and withdrawal events, newest first, from the editorial
         record: who took what down, when and why."""
         return Event.objects.filter(
-            action__in=[Event.Action.UNPUBLISHED, Event.Action.WITHDRAWN]
+            action__in=[Event.Action.UNPUBLISHED, Event.Action.WITHDRAWN], article__isnull=False
         ).select_related("article", "actor")[:RECENT_TAKEDOWNS]

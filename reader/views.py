@@ -17,6 +17,7 @@ from articles import rendering
 from articles.models import (
     Article,
     Correction,
+    Event,
     Person,
     Tag,
 )
@@ -87,11 +88,14 @@ class ArticleDetailView(DetailView):
             return super().get(request, *args, **kwargs)
         except Http404:
             withdrawn = Article.objects.withdrawn().filter(slug=kwargs["slug"]).first()
-            if withdrawn is None:
+            if withdrawn is not None:
+                template, context = "articles/article_withdrawn.html", {"article": withdrawn}
+            elif Event.was_purged(kwargs["slug"]):
+                # A story readers saw, deleted by a superuser: gone, saying nothing of it.
+                template, context = "articles/article_removed.html", {}
+            else:
                 raise
-            response = TemplateResponse(
-                request, "articles/article_withdrawn.html", {"article": withdrawn}, status=410
-            )
+            response = TemplateResponse(request, template, context, status=410)
             response["X-Robots-Tag"] = "noindex"
             return response
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Person, Tag
-from tests.factories import ArticleFactory, staff_in_group
+from tests.factories import ArticleFactory, BylineFactory, MentionFactory, staff_in_group
 from tests.test_editor_admin import article_form
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,13 @@ MATRIX = {
     "un-publish": {"moderator", "superuser"},
     "withdraw": {"moderator", "superuser"},
     "re-publish": {"moderator", "superuser"},
+    # Issue 19: drafts may be deleted; a story once published is taken down, and only a
+    # superuser purges it, one at a time with a reason; people it uses are protected.
+    "delete a draft": {"editor", "superuser"},
+    "delete a published story": {"superuser"},
+    "bulk-delete a published story": set(),
+    "delete a person bylined on a published story": set(),
+    "delete a person mentioned in a published story": set(),
 }
 
 
@@ -111,6 +118,24 @@ def attempt(client, action):
         )
         article.refresh_from_db()
         return article.is_public
+    if action.startswith("delete a person"):
+        link = BylineFactory if "bylined" in action else MentionFactory
+        person = link(article=ArticleFactory()).person
+        client.post(reverse("admin:articles_person_delete", args=[person.pk]), {"post": "yes"})
+        return not Person.objects.filter(pk=person.pk).exists()
+    if action.startswith(("delete", "bulk-delete")):
+        article = draft() if action == "delete a draft" else ArticleFactory()
+        if action.startswith("bulk"):
+            client.post(
+                reverse("admin:articles_article_changelist"),
+                {"action": "delete_selected", "_selected_action": [article.pk], "post": "yes"},
+            )
+        else:
+            client.post(
+                reverse("admin:articles_article_delete", args=[article.pk]),
+                {"post": "yes", "reason": "Court order"},
+            )
+        return not Article.objects.filter(pk=article.pk).exists()
     raise AssertionError(action)
 
 

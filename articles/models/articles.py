@@ -250,6 +250,36 @@ class Article(models.Model):
                 public_note=(public_note or "").strip(),
             )
 
+    @property
+    def was_published(self):
+        """Readers may have seen it (or it is scheduled): no move leads from a published state
+        back to draft or review (workflow.TRANSITIONS)."""
+        return self.status not in {Status.DRAFT, Status.IN_REVIEW}
+
+    def may_be_deleted_by(self, user):
+        """Editors delete drafts nobody has read; a story once published is taken down, and
+        only a superuser may purge it, with a reason (a court order, say)."""
+        if self.was_published:
+            return user.is_active and user.is_superuser
+        return user.has_perm("articles.delete_article")
+
+    def delete_recorded(self, actor, reason=""):
+        """Delete the article, leaving a "deleted" event (who, why) in the record, which
+        keeps all its events with the story's headline and address."""
+        reason = (reason or "").strip()
+        if actor is None or not self.may_be_deleted_by(actor):
+            raise PermissionDenied("A published story is taken down, not deleted.")
+        if self.was_published and not reason:
+            raise ValidationError("Give the reason for the purge: it is kept in the record.")
+        with transaction.atomic():
+            self.events.update(headline=self.headline, slug=self.slug)
+            Event.objects.create(
+                article=self, actor=actor, action=Event.Action.DELETED,
+                from_status=self.status, reason=reason or "Deleted before publication.",
+                headline=self.headline, slug=self.slug,
+            )  # fmt: skip
+            self.delete()
+
     def record_change(self, actor, kind, note=""):
         """Record what kind of change an edit to a public article was.
 

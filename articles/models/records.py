@@ -21,8 +21,15 @@ class Event(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         REPUBLISHED = "republished", "Re-published"
         CORRECTED = "corrected", "Corrected"
+        DELETED = "deleted", "Deleted"
 
-    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="events")
+    # The record outlives the article: deleting one leaves its events, with the story's
+    # headline and address copied onto them (Article.delete_recorded).
+    article = models.ForeignKey(
+        "Article", null=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    headline = models.CharField(max_length=255, blank=True, editable=False)
+    slug = models.CharField(max_length=255, blank=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -41,6 +48,15 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor or 'system'}"
+
+    @classmethod
+    def was_purged(cls, slug):
+        """Whether a story readers may have seen was deleted from this address."""
+        return (
+            cls.objects.filter(action=cls.Action.DELETED, slug=slug)
+            .exclude(from_status__in=[Status.DRAFT, Status.IN_REVIEW])
+            .exists()
+        )
 
 
 class Correction(models.Model):

@@ -4,6 +4,7 @@ the actions, and the desk's extra pages (take-down confirmation, versions, resto
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.forms.models import BaseInlineFormSet
@@ -19,6 +20,8 @@ from articles.models import Article, Byline, Event, Mention, Revision
 from articles.workflow import STEPS
 
 from ..forms import ArticleAdminForm
+from .events import EventInline
+from .guards import GuardedAdminMixin
 from .pages import DeskPagesMixin, error_text, report
 
 SUGGESTIONS_FIELDSET = "People the text names"
@@ -31,7 +34,7 @@ class LabelledInlineFormSet(BaseInlineFormSet):
             form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete")
 
 
-class LabelledTabularInline(admin.TabularInline):
+class LabelledTabularInline(GuardedAdminMixin, admin.TabularInline):
     """Django's tabular inlines name their inputs only by the column header: each input gets
     its own label for screen readers (axe's "label" rule)."""
 
@@ -60,23 +63,6 @@ class MentionInline(LabelledTabularInline):
     fields = ["person", "role"]
     verbose_name = "person mentioned"
     verbose_name_plural = "People mentioned (who the story is about)"
-
-
-class EventInline(admin.TabularInline):
-    """The article's editorial record, read-only for everyone."""
-
-    model = Event
-    extra = 0
-    fields = ["created_at", "action", "actor", "from_status", "to_status", "reason", "public_note"]
-    readonly_fields = fields
-    verbose_name_plural = "History: who did what, when and why"
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ModerationQueueFilter(admin.SimpleListFilter):
@@ -111,7 +97,7 @@ class ModerationQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
+class ArticleAdmin(GuardedAdminMixin, DeskPagesMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     inlines = [BylineInline, MentionInline, EventInline]
     prepopulated_fields = {"slug": ["headline"]}
@@ -149,6 +135,7 @@ class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
         "withdraw_selected",
         "republish_selected",
         "link_suggested_people",
+        "delete_selected",
     ]
 
     class Media:
@@ -356,24 +343,51 @@ class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
             request, f"Linked {linked} people mentioned on {len(queryset)} article(s)."
         )
 
-    # Extra views.
-
-
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """The whole editorial record, newest first; nobody edits it."""
-
-    list_display = ["created_at", "article", "action", "actor", "reason", "public_note"]
-    list_filter = ["action", "created_at"]
-    search_fields = ["article__headline", "reason", "public_note"]
-    list_select_related = ["article", "actor"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    # Deleting: a draft nobody has read may go; a story once published is taken down, and
+    # only a superuser may purge it, with a reason (Article.may_be_deleted_by). Either way
+    # the record keeps a "deleted" event.
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        if obj is None:
+            return super().has_delete_permission(request)
+        return obj.may_be_deleted_by(request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        article = self.get_object(request, object_id)
+        if article is not None and article.was_published:
+            if not request.user.is_superuser and super().has_delete_permission(request):
+                self.message_user(
+                    request,
+                    f"“{article}” has been published, so it cannot be deleted: a moderator can "
+                    "un-publish or withdraw it.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:articles_article_change", args=[article.pk])
+                )
+            if request.method == "POST" and not request.POST.get("reason", "").strip():
+                self.message_user(
+                    request, "Nothing was deleted: give the reason for the purge.", messages.ERROR
+                )
+                return HttpResponseRedirect(request.path)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        obj.delete_recorded(request.user, request.POST.get("reason", ""))
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            article.delete_recorded(request.user)
+
+    @admin.action(description="Delete selected drafts", permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        published = [f"“{article}”" for article in queryset if article.was_published]
+        if published:
+            self.message_user(
+                request,
+                f"Nothing was deleted: {', '.join(published)} have been published. Published "
+                "stories are taken down, not deleted.",
+                messages.ERROR,
+            )
+            return None
+        return admin_actions.delete_selected(self, request, queryset)

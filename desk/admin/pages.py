@@ -18,6 +18,7 @@ from articles.workflow import CONFIRMED
 
 from .. import dashboard
 from ..forms import TransitionForm
+from .guards import ids_from
 
 
 class DeskPagesMixin:
@@ -57,7 +58,7 @@ class DeskPagesMixin:
         if not self.has_takedown_permission(request):
             raise PermissionDenied
         raw_ids = request.POST.get("ids") or request.GET.get("ids", "")
-        ids = [int(pk) for pk in raw_ids.split(",") if pk.strip().isdigit()]
+        ids = ids_from(raw_ids)
         articles = list(Article.objects.filter(pk__in=ids).order_by("-published_at"))
         if not articles:
             self.message_user(request, "Select at least one article.", messages.WARNING)

@@ -5,10 +5,11 @@ from django.contrib import admin
 from articles.models import Person
 
 from ..forms import PersonAdminForm
+from .guards import GuardedAdminMixin
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PersonAdminForm
     list_display = ["name", "description", "slug"]
     search_fields = ["name", "aliases", "description"]

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 
 from articles.models import Tag, TagAlias
 
+from .guards import GuardedAdminMixin
+
 
 class TagAliasFormSet(BaseInlineFormSet):
     def clean(self):
@@ -37,7 +39,7 @@ class TagAliasInline(admin.TabularInline):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "alias_list", "article_count"]
     search_fields = ["name", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
