@@ -19,6 +19,7 @@ from articles.models import Article, Byline, Event, Mention, Revision
 from articles.workflow import STEPS
 
 from ..forms import ArticleAdminForm
+from .images import PreparedImagesMixin
 from .pages import DeskPagesMixin, error_text, report
 
 SUGGESTIONS_FIELDSET = "People the text names"
@@ -111,8 +112,9 @@ class ModerationQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
+class ArticleAdmin(PreparedImagesMixin, DeskPagesMixin, admin.ModelAdmin):
     form = ArticleAdminForm
+    prepared_image_fields = {"lead_image": True}
     inlines = [BylineInline, MentionInline, EventInline]
     prepopulated_fields = {"slug": ["headline"]}
     readonly_fields = [
@@ -223,7 +225,12 @@ class ArticleAdmin(DeskPagesMixin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The story is rendered once for the whole save (article, tags, inlines, workflow
         # step), at its end and inside its transaction, rather than once per signal.
-        with transaction.atomic(using=router.db_for_write(self.model)), stored.batched():
+        # The lead image and its renditions are stored before it opens (desk/admin/images.py).
+        with (
+            self.prepared_images(request, object_id),
+            transaction.atomic(using=router.db_for_write(self.model)),
+            stored.batched(),
+        ):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
