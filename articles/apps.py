@@ -41,4 +41,5 @@ class ArticlesConfig(AppConfig):
         connect(post_delete, signals.correction_changed, models.Correction)
         connect(m2m_changed, signals.tags_changed, models.TaggedArticle)
         connect(post_save, signals.person_saved, models.Person)
+        connect(post_delete, signals.person_deleted, models.Person)
         connect(post_save, signals.tag_saved, models.Tag)

@@ -1,5 +1,6 @@
-"""Lead-image renditions: the sizes and formats readers are served, made once when an article is
-saved with a new image (``Article.save``), never on a reader's request.
+"""Lead-image renditions: the sizes and formats readers are served, made once per new image,
+never on a reader's request: by the desk before the save's transaction (``articles/media.py``),
+or by ``Article.save`` for an article saved in code with a new image.
 
 Each rendition is the upright image (EXIF orientation applied) without any metadata (no EXIF, no
 GPS position, no ICC profile), in JPEG and WebP, at the widths below that the original allows.
@@ -14,7 +15,10 @@ from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
-from PIL import Image, ImageOps
+from PIL import Image
+
+from . import files
+from .uploads import to_srgb, upright, without_metadata
 
 WIDTHS = (320, 640, 960, 1280, 1600)
 FOLDER = "renditions"
@@ -57,28 +61,34 @@ def make_renditions(field, created=None):
     """The renditions record for ``field``; the names of files it writes are added to
     ``created``. On failure it removes what it wrote. Files already there (the same image used
     by another article) are shared, never removed."""
-    created = [] if created is None else created
     with field.open("rb") as source:
         data = source.read()
+    return renditions_for(field.storage, field.name, data, created)
+
+
+def renditions_for(storage, source_name, data, created=None):
+    """``make_renditions`` for an image given as its stored name and its bytes."""
+    created = [] if created is None else created
     digest = hashlib.sha256(data).hexdigest()[:12]
     with Image.open(io.BytesIO(data)) as opened:
         image = upright_rgb(opened)
-    stem = slugify(PurePosixPath(field.name).stem)[:60] or "image"
+    stem = slugify(PurePosixPath(source_name).stem)[:60] or "image"
     widths = [width for width in WIDTHS if width < image.width]
     widths.append(min(image.width, WIDTHS[-1]))
-    info = {"source": field.name, "hash": digest}
+    info = {"source": source_name, "hash": digest}
+    written = []
     try:
-        _write_renditions(field, image, widths, stem, digest, info, created)
+        _write_renditions(storage, image, widths, stem, digest, info, written)
     except Exception:
-        for name in created:
-            field.storage.delete(name)
+        files.delete_quietly(storage, written)
         raise
+    created.extend(written)
     largest = info["jpeg"][-1]
     info["width"], info["height"] = largest["width"], largest["height"]
     return info
 
 
-def _write_renditions(field, image, widths, stem, digest, info, created):
+def _write_renditions(storage, image, widths, stem, digest, info, created):
     for key, (pillow_format, extension, _mime, options) in FORMATS.items():
         made = []
         for width in widths:
@@ -88,25 +98,31 @@ def _write_renditions(field, image, widths, stem, digest, info, created):
             )
             buffer = io.BytesIO()
             resized.save(buffer, format=pillow_format, **options)
+            size = buffer.tell()
             name = f"{FOLDER}/{digest[:2]}/{stem}-{digest}-{width}w.{extension}"
-            if not field.storage.exists(name):
-                name = field.storage.save(name, ContentFile(buffer.getvalue()))
+            if not storage.exists(name):
+                name = files.save_whole(storage, name, ContentFile(buffer.getvalue()))
                 created.append(name)
-            made.append({"name": name, "width": width, "height": height, "bytes": buffer.tell()})
+            made.append({"name": name, "width": width, "height": height, "bytes": size})
         info[key] = made
 
 
 def upright_rgb(image):
-    """The first frame, turned as its EXIF orientation says, as RGB on white. A fresh image
-    carries none of the original's metadata."""
+    """The first frame, turned as its EXIF orientation says, as RGB on white. Its ``info`` is
+    emptied: savers would write a comment or profile found there into every rendition."""
     image.seek(0)
-    image = ImageOps.exif_transpose(image)
+    if image.format == "JPEG":
+        # No rendition is wider than WIDTHS[-1]: decode a large JPEG at a reduced scale.
+        image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))
+    image.load()  # now, while the file is open: the image may be used as it is
+    image = to_srgb(upright(image))
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image, mask=image.getchannel("A"))
         return background
-    return image.convert("RGB")
+    # convert() would copy every pixel even of an RGB image.
+    return without_metadata(image if image.mode == "RGB" else image.convert("RGB"))
 
 
 def picture(article):

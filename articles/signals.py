@@ -3,6 +3,9 @@ connected in ``articles/apps.py`` to every save and delete that can change an ar
 and page or a tag's or person's ``public_since``, each says what went stale; ``store_fresh``
 does the work, once per ``stored.batched()`` block."""
 
+from functools import partial
+
+from django.db import transaction
 from django.db.models import Q
 
 from .models import Article, Byline, Mention, Person, Tag, TaggedArticle
@@ -48,6 +51,17 @@ def article_deleting(sender, instance, **kwargs):
 def article_deleted(sender, instance, **kwargs):
     tags, people = getattr(instance, "_owners", ((), ()))
     refresh(tags=tags, people=people)
+    if instance.lead_image:
+        # Once the deletion commits; a rolled-back deletion keeps the row and its files.
+        release = partial(
+            Article.release_image, instance.lead_image.name, instance.lead_image_renditions
+        )
+        transaction.on_commit(release)
+
+
+def person_deleted(sender, instance, **kwargs):
+    if instance.photo:
+        transaction.on_commit(partial(Person.release_photo, instance.photo.name))
 
 
 def credit_changing(sender, instance, raw=False, **kwargs):

@@ -93,8 +93,10 @@ class ArticleAdminForm(forms.ModelForm):
         }
         error_messages = {"lead_image": {"invalid_image": NOT_AN_IMAGE}}
 
-    # The admin sets the requesting user on a subclass (ArticleAdmin.get_form).
+    # The admin sets the requesting user on a subclass (ArticleAdmin.get_form), and the uploads
+    # it stored before the transaction (desk/admin/images.py).
     user = None
+    prepared_images = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,7 +141,12 @@ class ArticleAdminForm(forms.ModelForm):
         return choices
 
     def clean_lead_image(self):
-        return clean_uploaded_image(self.cleaned_data.get("lead_image"))
+        value = clean_uploaded_image(self, "lead_image")
+        prepared = self.prepared_images.get("lead_image")
+        if prepared is not None and value == prepared.name:
+            # Made before the transaction: Article.save finds them and makes none.
+            self.instance.lead_image_renditions = prepared.renditions
+        return value
 
     def clean_tags(self):
         # TagField has no per-tag length check: without this a long tag saves on SQLite and is a
@@ -210,11 +217,17 @@ class ArticleAdminForm(forms.ModelForm):
 TAKEN_DOWN = {Article.Status.UNPUBLISHED, Article.Status.WITHDRAWN}
 
 
-def clean_uploaded_image(value):
-    """A new upload is checked and replaced by its clean copy; a kept or cleared one passes."""
-    if isinstance(value, UploadedFile):
+def clean_uploaded_image(form, name):
+    """A new upload becomes the name of its clean copy, stored before the transaction
+    (desk/admin/images.py), or is checked here and replaced by its clean copy when the form is
+    used without the admin; a kept or cleared image passes."""
+    value = form.cleaned_data.get(name)
+    if not isinstance(value, UploadedFile):
+        return value
+    prepared = form.prepared_images.get(name)
+    if prepared is None:
         return clean_image_upload(value)
-    return value
+    return prepared.accept()
 
 
 class PersonAdminForm(forms.ModelForm):
@@ -224,8 +237,11 @@ class PersonAdminForm(forms.ModelForm):
         widgets = {"photo": forms.ClearableFileInput(attrs={"accept": ACCEPT})}
         error_messages = {"photo": {"invalid_image": NOT_AN_IMAGE}}
 
+    # Set by the admin (desk/admin/images.py): the uploads it stored before the transaction.
+    prepared_images = {}
+
     def clean_photo(self):
-        return clean_uploaded_image(self.cleaned_data.get("photo"))
+        return clean_uploaded_image(self, "photo")
 
 
 class TransitionForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 
-from .. import images
+from .. import files, images
 from ..addresses import slug_url
 from ..markdown import render_markdown
 from ..suggestions import find_people
@@ -161,11 +161,44 @@ class Article(models.Model):
             for name in new_files:
                 self.lead_image.storage.delete(name)
             raise
+        self._release_replaced_image()
         if record_revision:
             Revision.capture(self, actor)
 
     def get_absolute_url(self):
         return slug_url("reader:article_detail", self.slug)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Django's documented hook for remembering loaded values: the image the row pointed at,
+        # whose files go once a save that replaces or removes it commits.
+        instance = super().from_db(db, field_names, values)
+        loaded = dict(zip(field_names, values, strict=True))
+        instance._stored_image = (
+            loaded.get("lead_image") or "",
+            loaded.get("lead_image_renditions") or {},
+        )
+        return instance
+
+    def _release_replaced_image(self):
+        old_name, old_renditions = getattr(self, "_stored_image", ("", {}))
+        self._stored_image = (self.lead_image.name or "", self.lead_image_renditions or {})
+        if old_name and old_name != self.lead_image.name:
+            # After the commit: if the save rolls back, the row still points at the old files.
+            transaction.on_commit(lambda: Article.release_image(old_name, old_renditions))
+
+    @staticmethod
+    def release_image(name, renditions):
+        """Remove an original and its renditions that no article points at any more (an
+        image may be shared: an import can name a file already in the media folder, and
+        renditions are named after the image's bytes). Called after a commit."""
+        unused = []
+        if name and not Article.objects.filter(lead_image=name).exists():
+            unused.append(name)
+        digest = (renditions or {}).get("hash")
+        if digest and not Article.objects.filter(lead_image_renditions__hash=digest).exists():
+            unused += [r["name"] for key in images.FORMATS for r in renditions.get(key, [])]
+        files.delete_quietly(Article._meta.get_field("lead_image").storage, unused)
 
     def confirmed_moves(self, user):
         """The take-downs (and re-publishing) ``user`` may make from this article's state,
@@ -312,6 +345,9 @@ class Article(models.Model):
         with transaction.atomic():
             for field in Revision.CONTENT_FIELDS:
                 setattr(self, field, data.get(field, ""))
+            if self.lead_image and not self.lead_image.storage.exists(self.lead_image.name):
+                # That image was replaced since, and its file removed after the commit.
+                self.lead_image = ""
             self.save(actor=actor, record_revision=False)
             self.tags.set(data.get("tags", []))
             people = Person.objects.in_bulk(

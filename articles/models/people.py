@@ -1,11 +1,12 @@
 """People in the news: who writes a story (bylines), who is in it (mentions), and the people its
 text names that editors have not linked yet (suggestions)."""
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .. import files
 from ..addresses import slug_url
 from ..publication import first_publication, has_public_article
 
@@ -97,8 +98,27 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        old, self._stored_photo = getattr(self, "_stored_photo", ""), self.photo.name or ""
+        if old and old != self.photo.name:
+            transaction.on_commit(lambda: Person.release_photo(old))
+
     def get_absolute_url(self):
         return slug_url("reader:person_detail", self.slug)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # As Article.from_db: the photo the row pointed at goes once its replacement commits.
+        instance = super().from_db(db, field_names, values)
+        instance._stored_photo = dict(zip(field_names, values, strict=True)).get("photo") or ""
+        return instance
+
+    @staticmethod
+    def release_photo(name):
+        """Remove a photo file no person points at any more; called after a commit."""
+        if name and not Person.objects.filter(photo=name).exists():
+            files.delete_quietly(Person._meta.get_field("photo").storage, [name])
 
     @property
     def alias_list(self):

@@ -22,6 +22,7 @@ from articles.workflow import STEPS
 from ..forms import ArticleAdminForm
 from .events import EventInline
 from .guards import GuardedAdminMixin
+from .images import PreparedImagesMixin
 from .pages import DeskPagesMixin, error_text, report
 
 SUGGESTIONS_FIELDSET = "People the text names"
@@ -97,8 +98,9 @@ class ModerationQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(GuardedAdminMixin, DeskPagesMixin, admin.ModelAdmin):
+class ArticleAdmin(GuardedAdminMixin, PreparedImagesMixin, DeskPagesMixin, admin.ModelAdmin):
     form = ArticleAdminForm
+    prepared_image_fields = {"lead_image": True}
     inlines = [BylineInline, MentionInline, EventInline]
     prepopulated_fields = {"slug": ["headline"]}
     readonly_fields = [
@@ -210,7 +212,12 @@ class ArticleAdmin(GuardedAdminMixin, DeskPagesMixin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The story is rendered once for the whole save (article, tags, inlines, workflow
         # step), at its end and inside its transaction, rather than once per signal.
-        with transaction.atomic(using=router.db_for_write(self.model)), stored.batched():
+        # The lead image and its renditions are stored before it opens (desk/admin/images.py).
+        with (
+            self.prepared_images(request, object_id),
+            transaction.atomic(using=router.db_for_write(self.model)),
+            stored.batched(),
+        ):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
