@@ -14,10 +14,11 @@ import uuid
 import warnings
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
-MAX_BYTES = 15 * 1024 * 1024
+MAX_BYTES = settings.IMAGE_MAX_BYTES  # 15 MB; the request cap sits above it (settings)
 MAX_PIXELS = 50_000_000  # e.g. 8660 x 5773; a camera's full frame fits
 MAX_FRAMES = 200
 # What one upload may decode, all frames together: a 24-megapixel photo, or a 480 x 270

@@ -1,7 +1,9 @@
 """Editors saving images when storage fails or a save goes wrong: a clear error on the image
 field with their text kept, and never a file in the media folder that no row points at."""
 
+import contextlib
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -96,15 +98,30 @@ def test_a_storage_fault_is_a_form_error_on_the_image_and_the_text_survives(
     assert media_files(settings) == []  # no truncated file either
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
-def test_a_real_read_only_media_folder_is_a_form_error(editor_client, settings):
-    root = Path(settings.MEDIA_ROOT)
-    root.mkdir(parents=True)
-    root.chmod(0o555)
+@contextlib.contextmanager
+def read_only(folder):
+    """``folder`` made really read-only: by its mode, or for root (whom no mode stops) by
+    mounting a read-only tmpfs over it, so a write fails with EROFS as on a remounted disk."""
+    folder.mkdir(parents=True)
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    subprocess.run(
+        ["/usr/bin/mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], check=True
+    )
     try:
-        response = editor_client.post(ADD_URL, article_form(**TYPED, lead_image=jpeg_file()))
+        yield
     finally:
-        root.chmod(0o755)
+        subprocess.run(["/usr/bin/umount", str(folder)], check=True)
+
+
+def test_a_real_read_only_media_folder_is_a_form_error(editor_client, settings):
+    with read_only(Path(settings.MEDIA_ROOT)):
+        response = editor_client.post(ADD_URL, article_form(**TYPED, lead_image=jpeg_file()))
     assert response.status_code == 200
     assert "could not be stored" in " ".join(
         response.context["adminform"].form.errors["lead_image"]
