@@ -12,10 +12,9 @@ transaction is over: a form error, a conflict, a rollback, a crash.
 from dataclasses import dataclass, field
 
 from django import forms
-from PIL import Image
 
 from . import files, images
-from .uploads import DAMAGED, clean_image_upload
+from .uploads import DAMAGED, DECODING_ERRORS, clean_image_upload
 
 
 @dataclass
@@ -58,7 +57,7 @@ def prepare_image(upload, model_field, renditions=False):
         prepared.discard()
         prepared.error = forms.ValidationError(fault.message, code="storage")
         return prepared
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
+    except DECODING_ERRORS as error:
         # The clean copy decoded, but its renditions could not be made from it.
         prepared.discard()
         prepared.error = forms.ValidationError(DAMAGED, code="damaged")

@@ -10,6 +10,7 @@ EXIF, XMP, IPTC, ICC profile, comments, text chunks or application extensions).
 """
 
 import io
+import struct
 import uuid
 import warnings
 
@@ -37,6 +38,12 @@ FORMATS = {
 }
 # Decoding anything bigger anywhere in the app (renditions included) is refused outright.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# What Pillow's decoders raise on a damaged or cut file: a truncated GIF's frame count is an
+# IndexError, a short header a struct.error (found by tests/test_image_limits.py's fuzzing).
+DECODING_ERRORS = (
+    OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error,
+    Image.DecompressionBombError,
+)  # fmt: skip
 DAMAGED = "This image is damaged or incomplete and cannot be read. Export it again."
 NOT_AN_IMAGE = "This file is not an image we can use: upload a JPEG, PNG, WebP or GIF."
 ACCEPT = ",".join(sorted({f".{ext}" for exts, _, _ in FORMATS.values() for ext in exts}))
@@ -66,7 +73,7 @@ def clean_image_upload(upload):
     check_limits(detected, extension, width, height, frames)
     try:
         content = _reencode(data, detected)
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+    except DECODING_ERRORS as error:
         raise forms.ValidationError(DAMAGED, code="damaged") from error
     _, stored_extension, content_type = FORMATS[detected]
     return SimpleUploadedFile(
@@ -128,7 +135,7 @@ def _probe(data):
         with probe:
             # Counting a GIF's frames skips over their data without decoding it.
             return probe.format, *probe.size, getattr(probe, "n_frames", 1)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
+    except (UnidentifiedImageError, *DECODING_ERRORS) as error:
         raise forms.ValidationError(NOT_AN_IMAGE, code="not_an_image") from error
 
 
