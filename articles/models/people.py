@@ -1,12 +1,14 @@
 """People in the news: who writes a story (bylines), who is in it (mentions), and the people its
 text names that editors have not linked yet (suggestions)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ..addresses import slug_url
+from ..names import clean_name
 from ..publication import first_publication, has_public_article
 
 
@@ -41,8 +43,9 @@ class PersonQuerySet(models.QuerySet):
 
     def for_import(self, name, slug=""):
         """The person an imported article names: the one with that page slug and name, else the
-        only one with that name, else a new person (with a free slug)."""
-        name = name.strip()
+        only one with that name, else a new person (with a free slug). Names are compared
+        without invisible characters (``names.clean_name``), as ``Person.save`` stores them."""
+        name = clean_name(name)
         if slug:
             person = self.filter(slug=slug, name=name).first()
             if person:
@@ -94,12 +97,22 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Stored as readers see it, so "Vladimir\u200b Putin" is found as "Vladimir Putin".
+        self.name = clean_name(self.name)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return slug_url("reader:person_detail", self.slug)
 
+    def clean(self):
+        self.name = clean_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": "A name needs at least one visible character."})
+
     @property
     def alias_list(self):
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        return [name for name in map(clean_name, self.aliases.splitlines()) if name]
 
 
 class MentionSuggestionQuerySet(models.QuerySet):
