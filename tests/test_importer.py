@@ -340,6 +340,18 @@ def test_a_fault_in_one_file_or_item_is_reported_and_the_rest_of_the_batch_impor
     assert "Imported 2 new" in out and "4 failed" in out
 
 
+def test_the_exit_status_is_0_when_all_imported_1_when_any_failed_2_for_a_wrong_command(
+    tmp_path,
+):
+    good = write(tmp_path, "good.txt", "Good one\n\nText.\n")
+    bad = write(tmp_path, "bad.txt", b"")
+    assert run_import(good)[2] == 0
+    assert run_import(good, bad)[2] == 1
+    assert run_import(good, "--publish")[2] == 2
+    assert run_import(good, "--encoding", "klingon")[2] == 2
+    assert run_import(good, "--user", "nobody")[2] == 2
+
+
 TAG_NAME = st.text(
     alphabet=st.sampled_from([*"abcXYZ9é-!#.", "\u00a0", "\t", "\u200b", "\u00ad", " "]),
     min_size=1,
