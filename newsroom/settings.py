@@ -259,6 +259,9 @@ if os.environ.get("DJANGO_S3_BUCKET"):
 
 # django-taggit: "US" and "us" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
+# taggit's own rule for a typed list of tags (with a comma, commas separate; without, spaces),
+# applied after dropping invisible characters; the importer's "Tags:" line uses it too.
+TAGGIT_TAGS_FROM_STRING = "articles.names.parse_tags"
 
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 

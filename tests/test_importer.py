@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from taggit.forms import TagField
 
+from articles.exchange.documents import parse_document
 from articles.models import Article, Event, Mention, MentionSuggestion, Person, TagAlias
 from tests.factories import TagFactory
+from tests.test_editor_admin import article_form
 
 pytestmark = pytest.mark.django_db
 
@@ -144,15 +150,41 @@ def test_reimporting_updates_the_same_article_and_keeps_status_and_time(tmp_path
     assert "updated 1 existing" in out
 
 
-def test_tags_are_split_on_spaces_tabs_commas_and_no_break_spaces(tmp_path):
+def test_a_tags_line_without_a_comma_is_split_on_runs_of_whitespace(tmp_path):
     TagFactory(name="US", slug="us")
-    path = write(
-        tmp_path,
-        "story.txt",
-        "Headline\n\nText.\n\nTags: Russia,\tSyria\u00a0 \u00a0us,, Oil\n",
-    )
+    text = "Headline\n\nText.\n\nTags: Russia\tSyria\u00a0 \u00a0us  Oil\n"
+    path = write(tmp_path, "story.txt", text)
     assert run_import(path)[2] == 0
     assert sorted(Article.objects.get().tags.names()) == ["Oil", "Russia", "Syria", "US"]
+
+
+def test_a_tags_line_with_a_comma_is_split_only_on_commas(tmp_path):
+    text = "Headline\n\nText.\n\nTags: Human rights, United\t\u00a0 Nations,, Syria\n"
+    path = write(tmp_path, "story.txt", text)
+    assert run_import(path)[2] == 0
+    names = sorted(Article.objects.get().tags.names())
+    assert names == ["Human rights", "Syria", "United Nations"]
+
+
+def test_the_admin_and_ninjs_read_tags_by_the_same_rule_as_the_tags_line(editor_client, tmp_path):
+    typed = "Human\t rights,  United  Nations"
+    response = editor_client.post(reverse("admin:articles_article_add"), article_form(tags=typed))
+    assert response.status_code == 302
+    assert sorted(Article.objects.get().tags.names()) == ["Human rights", "United Nations"]
+    # A tab inside a name, with no comma, separates names, as a space does.
+    response = editor_client.post(
+        reverse("admin:articles_article_add"), article_form(slug="second", tags="Russia\tSyria")
+    )
+    assert sorted(Article.objects.get(slug="second").tags.names()) == ["Russia", "Syria"]
+    item = {
+        "headline": "From the wire",
+        "body_text": "Text.",
+        "subject": [{"name": "Human\u00a0 rights"}, {"name": "United\tNations"}],
+    }
+    _, err, status = run_import(write(tmp_path, "wire.json", json.dumps(item)))
+    assert status == 0, err
+    wire = Article.objects.get(slug="from-the-wire")
+    assert sorted(wire.tags.names()) == ["Human rights", "United Nations"]
 
 
 def test_the_importer_applies_tag_aliases(tmp_path):
@@ -253,3 +285,100 @@ def test_an_unknown_encoding_is_an_error_not_a_crash(tmp_path):
     path = write(tmp_path, "a.txt", "Headline\n\nText.\n")
     with pytest.raises(CommandError, match="Unknown encoding"):
         call_command("import_articles", str(path), "--encoding", "klingon")
+
+
+# One bad file or one bad line never stops a batch ---------------------------------------------
+
+
+def failure_lines(err):
+    return {line.split(": not imported: ")[0]: line for line in err.splitlines()}
+
+
+def test_a_bad_tags_line_is_reported_with_its_line_number_and_the_batch_goes_on(tmp_path, editor):
+    long_tag = write(
+        tmp_path, "longtag.txt", "Long tag\n\nOne.\n\nTwo.\n\nTags: Fine, " + "x" * 101 + "\n"
+    )
+    odd_tags = write(tmp_path, "odd.txt", "Odd tags\n\nText.\n\nTags: !!! 🇺🇦 --- \u200b\n")
+    good = write(tmp_path, "good.txt", "Good one\n\nText.\n\nTags: Syria\n")
+    out, err, status = run_import(long_tag, odd_tags, good, "--publish", "--user", "editor")
+    assert status == 1
+    assert "line 7: a tag is longer than 100 characters" in failure_lines(err)[str(long_tag)]
+    assert sorted(Article.objects.values_list("headline", flat=True)) == ["Good one", "Odd tags"]
+    odd = Article.objects.get(headline="Odd tags")
+    assert sorted(odd.tags.names()) == sorted(["!!!", "🇺🇦", "---"])
+    assert "Imported 2 new" in out and "1 failed" in out
+
+
+def test_a_headline_error_names_the_headline_s_line(tmp_path):
+    path = write(tmp_path, "tags.txt", "\n\n\nTags: Russia\n\nText.\n")
+    _, err, status = run_import(path)
+    assert status == 1
+    assert "line 4: it has no headline" in err
+
+
+def test_a_fault_in_one_file_or_item_is_reported_and_the_rest_of_the_batch_imports(tmp_path):
+    items = [
+        {"headline": "Bodies of the wrong type", "bodies": 5},
+        {"headline": "A good item", "body_text": "Text."},
+    ]
+    wrong_shape = write(tmp_path, "items.json", json.dumps(items))
+    half_character = write(
+        tmp_path, "surrogate.json", '{"headline": "Half \\ud800 a character", "body_text": "T"}'
+    )
+    deep = write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000)
+    not_json = write(tmp_path, "broken.json", '{"headline": "x",\n "body_text": }')
+    good = write(tmp_path, "good.txt", "Good one\n\nText.\n")
+    out, err, status = run_import(wrong_shape, half_character, deep, not_json, good)
+    assert status == 1
+    failed = failure_lines(err)
+    assert "not shaped as ninjs says" in failed[f"{wrong_shape} item 1"]
+    assert "half a character (U+D800)" in failed[str(half_character)]
+    assert "nested too deeply" in failed[str(deep)]
+    assert "line 2: it is not valid JSON" in failed[str(not_json)]
+    headlines = sorted(Article.objects.values_list("headline", flat=True))
+    assert headlines == ["A good item", "Good one"]
+    assert "Imported 2 new" in out and "4 failed" in out
+
+
+def test_the_exit_status_is_0_when_all_imported_1_when_any_failed_2_for_a_wrong_command(
+    tmp_path,
+):
+    good = write(tmp_path, "good.txt", "Good one\n\nText.\n")
+    bad = write(tmp_path, "bad.txt", b"")
+    assert run_import(good)[2] == 0
+    assert run_import(good, bad)[2] == 1
+    assert run_import(good, "--publish")[2] == 2
+    assert run_import(good, "--encoding", "klingon")[2] == 2
+    assert run_import(good, "--user", "nobody")[2] == 2
+
+
+TAG_NAME = st.text(
+    alphabet=st.sampled_from([*"abcXYZ9é-!#.", "\u00a0", "\t", "\u200b", "\u00ad", " "]),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(TAG_NAME, min_size=1, max_size=5))
+def test_a_tags_line_with_commas_gives_each_name_once_cleaned_as_the_admin_does(names):
+    line = ", ".join(names) + ","  # a comma, whatever the names
+    visible = (name.replace("\u200b", "").replace("\u00ad", "") for name in names)
+    expected = {" ".join(name.split()) for name in visible} - {""}
+    document = parse_document(f"Headline\n\nText.\n\nTags: {line}\n")
+    assert sorted(document.tags) == sorted(expected)
+    assert sorted(TagField().clean(line)) == sorted(expected)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(line=st.text(min_size=0, max_size=60))
+def test_any_tags_line_imports_or_is_reported_and_never_stops_the_batch(tmp_path, line):
+    odd = write(tmp_path, "odd.txt", f"Odd line\n\nText.\n\nTags: {line}\n")
+    good = write(tmp_path, "good.txt", "Good one\n\nText.\n")
+    _, err, status = run_import(odd, good)
+    assert status in {0, 1}
+    assert Article.objects.filter(headline="Good one").exists()
+    if status == 1:
+        assert str(odd) in err and "not imported" in err

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.text import slugify
 
 from ..models import Article, Tag
+from ..names import clean_name
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 HEADLINE_MAX_LENGTH = Article._meta.get_field("headline").max_length
@@ -22,7 +23,12 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class DocumentError(Exception):
-    """A file, or one item in it, that cannot be imported; the message says why."""
+    """A file, or one item in it, that cannot be imported; the message says why, and from
+    which line of the file when one line is the reason."""
+
+    def __init__(self, message, line=None):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
 
 
 @dataclass
@@ -87,21 +93,28 @@ def decode(raw, encoding=None):
     return unicodedata.normalize("NFC", text)
 
 
-def check_tags(tags):
+def check_tags(tags, line=None):
+    """The tags as they will be stored (``names.clean_name``; none left empty), each short
+    enough for its column; ``line`` is where the file lists them."""
+    tags = [name for name in map(clean_name, tags) if name]
     for tag in tags:
         if len(tag) > TAG_MAX_LENGTH:
-            raise DocumentError(f"a tag is longer than {TAG_MAX_LENGTH} characters: “{tag[:40]}…”")
+            raise DocumentError(
+                f"a tag is longer than {TAG_MAX_LENGTH} characters: “{tag[:40]}…”", line
+            )
     return tags
 
 
-def check_headline(headline):
+def check_headline(headline, line=None):
+    headline = clean_name(headline)
     if not headline:
-        raise DocumentError("it has no headline")
+        raise DocumentError("it has no headline", line)
     if headline.lower().startswith("tags:"):
-        raise DocumentError("it has no headline: the first line is the Tags line")
+        raise DocumentError("it has no headline: the first line is the Tags line", line)
     if len(headline) > HEADLINE_MAX_LENGTH:
         raise DocumentError(
             f"the headline is longer than {HEADLINE_MAX_LENGTH} characters, so it is probably "
-            "a paragraph and the document has no headline line"
+            "a paragraph and the document has no headline line",
+            line,
         )
     return headline

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from ..models import Article
+from ..names import clean_name
 from .data import ArticleData, DocumentError, slug_for
 
 STANDARD = {
@@ -154,7 +155,7 @@ def from_ninjs(item, *, base_url=None, kind=None):
         headline = text_field(headlines[0] if isinstance(headlines[0], dict) else {}, "value")
     if not headline:
         raise DocumentError("the ninjs item has no headline")
-    headline = headline.strip()
+    headline = clean_name(headline)
     body = text_field(item, "body_markdown", "body_text")
     if body is None:
         markup = text_field(item, "body_html", "body_xhtml")
@@ -178,7 +179,7 @@ def from_ninjs(item, *, base_url=None, kind=None):
         tags=[
             subject["name"]
             for subject in item.get("subject") or []
-            if isinstance(subject, dict) and subject.get("name")
+            if isinstance(subject, dict) and isinstance(subject.get("name"), str)
         ],
     )
     published = text_field(item, "firstcreated", "versioncreated")
@@ -186,10 +187,14 @@ def from_ninjs(item, *, base_url=None, kind=None):
         data.published_at = parse_datetime(published)
         if data.published_at is None or data.published_at.tzinfo is None:
             raise DocumentError(f"its date “{published}” is not a full date and time")
-    people = [p for p in item.get("person") or [] if isinstance(p, dict) and p.get("name")]
-    authors = [(p["name"], p.get("code", "")) for p in people if p.get("rel") == AUTHOR]
+    people = [
+        (clean_name(p["name"]), p.get("code") if isinstance(p.get("code"), str) else "", p)
+        for p in item.get("person") or []
+        if isinstance(p, dict) and isinstance(p.get("name"), str) and clean_name(p["name"])
+    ]
+    authors = [(name, code) for name, code, p in people if p.get("rel") == AUTHOR]
     data.authors = authors or None
-    data.mentioned = [(p["name"], p.get("code", "")) for p in people if p.get("rel") != AUTHOR]
+    data.mentioned = [(name, code) for name, code, p in people if p.get("rel") != AUTHOR]
     read_image(item, data, base_url)
     return data
 

@@ -18,16 +18,32 @@ def from_plain_text(text, kind=None):
         document = parse_document(text)
     except ValueError as error:
         raise DocumentError(f"it has no headline: {error}") from None
-    headline = check_headline(document.headline)
+    headline = check_headline(document.headline, document.headline_line)
     if not document.paragraphs:
         raise DocumentError("it has a headline but no text under it")
     return ArticleData(
         headline=headline,
         body=document.body,
         slug=slug_for(headline),
-        tags=check_tags(document.tags),
+        tags=check_tags(document.tags, document.tags_line),
         kind=kind,
     )
+
+
+def read_json(text):
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(f"it is not valid JSON ({error.msg})", error.lineno) from None
+    except RecursionError:
+        raise DocumentError("it is JSON nested too deeply to be a ninjs item") from None
+    try:
+        # A "\ud800" escape decodes to half a character, which no database can store.
+        json.dumps(items, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = f"U+{ord(error.object[error.start]):04X}"
+        raise DocumentError(f"it contains a \\u escape of half a character ({bad})") from None
+    return items
 
 
 def looks_like_json(path, text):
@@ -49,10 +65,7 @@ def read_path(path, *, encoding=None, kind=None, base_url=None):
     text = decode(raw, encoding)
     if not looks_like_json(path, text):
         return [(str(path), from_plain_text(text, kind))]
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DocumentError(f"it is not valid JSON ({error.msg} on line {error.lineno})") from None
+    items = read_json(text)
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list) or not items:
@@ -62,9 +75,12 @@ def read_path(path, *, encoding=None, kind=None, base_url=None):
         label = f"{path} item {number}" if len(items) > 1 else str(path)
         try:
             data = ninjs.from_ninjs(item, base_url=base_url, kind=kind)
-            check_headline(data.headline)
-            check_tags(data.tags)
+            data.headline = check_headline(data.headline)
+            data.tags = check_tags(data.tags)
             results.append((label, data))
         except DocumentError as error:
             results.append((label, error))
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            # A property of the wrong JSON type ("bodies": 5, say) where ninjs has a list.
+            results.append((label, DocumentError(f"it is not shaped as ninjs says ({error})")))
     return results

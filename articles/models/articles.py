@@ -14,6 +14,7 @@ from taggit.managers import TaggableManager
 from .. import files, images
 from ..addresses import slug_url
 from ..markdown import render_markdown
+from ..names import clean_name
 from ..suggestions import find_people
 from ..workflow import TRANSITIONS, Status, available
 from .people import Byline, Mention, MentionSuggestion, Person
@@ -140,6 +141,9 @@ class Article(models.Model):
         The admin saves with ``record_revision=False`` and records the revision itself once the
         tags, bylines and mentions are saved too.
         """
+        # Stored as readers see it (names.clean_name): no zero-width or other invisible
+        # characters, one space between words.
+        self.headline = clean_name(self.headline)
         if not self.slug:
             self.slug = slugify(self.headline)[:255]
         self.body_html = render_markdown(self.body)
@@ -199,6 +203,11 @@ class Article(models.Model):
         if digest and not Article.objects.filter(lead_image_renditions__hash=digest).exists():
             unused += [r["name"] for key in images.FORMATS for r in renditions.get(key, [])]
         files.delete_quietly(Article._meta.get_field("lead_image").storage, unused)
+
+    def clean(self):
+        self.headline = clean_name(self.headline)
+        if not self.headline:
+            raise ValidationError({"headline": "A headline needs at least one visible character."})
 
     def confirmed_moves(self, user):
         """The take-downs (and re-publishing) ``user`` may make from this article's state,

@@ -1,6 +1,7 @@
 """People in the news: who writes a story (bylines), who is in it (mentions), and the people its
 text names that editors have not linked yet (suggestions)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.utils.text import slugify
 
 from .. import files
 from ..addresses import slug_url
+from ..names import clean_name
 from ..publication import first_publication, has_public_article
 
 
@@ -42,8 +44,9 @@ class PersonQuerySet(models.QuerySet):
 
     def for_import(self, name, slug=""):
         """The person an imported article names: the one with that page slug and name, else the
-        only one with that name, else a new person (with a free slug)."""
-        name = name.strip()
+        only one with that name, else a new person (with a free slug). Names are compared
+        without invisible characters (``names.clean_name``), as ``Person.save`` stores them."""
+        name = clean_name(name)
         if slug:
             person = self.filter(slug=slug, name=name).first()
             if person:
@@ -99,6 +102,8 @@ class Person(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        # Stored as readers see it, so "Vladimir\u200b Putin" is found as "Vladimir Putin".
+        self.name = clean_name(self.name)
         super().save(*args, **kwargs)
         old, self._stored_photo = getattr(self, "_stored_photo", ""), self.photo.name or ""
         if old and old != self.photo.name:
@@ -120,9 +125,14 @@ class Person(models.Model):
         if name and not Person.objects.filter(photo=name).exists():
             files.delete_quietly(Person._meta.get_field("photo").storage, [name])
 
+    def clean(self):
+        self.name = clean_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": "A name needs at least one visible character."})
+
     @property
     def alias_list(self):
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        return [name for name in map(clean_name, self.aliases.splitlines()) if name]
 
 
 class MentionSuggestionQuerySet(models.QuerySet):

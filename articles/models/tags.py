@@ -8,6 +8,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from .. import stored
 from ..addresses import slug_url
+from ..names import clean_name, tag_slug
 from ..publication import first_publication, has_public_article
 
 
@@ -38,11 +39,25 @@ class TagQuerySet(models.QuerySet):
         )
         return self.in_use().annotate(article_count=models.Subquery(counts))
 
+    def free_slug(self, name, exclude=None):
+        """The address a tag named ``name`` gets when none is typed: ``names.tag_slug``, with
+        django-taggit's "_1", "_2"... when another tag (not ``exclude``) has it already."""
+        others = self.exclude(pk=exclude) if exclude else self.all()
+        base = tag_slug(name, self.model._meta.get_field("slug").max_length)
+        taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
+        slug, number = base, 0
+        while slug in taken:
+            number += 1
+            slug = f"{base}_{number}"
+        return slug
+
     def canonical_names(self, names):
         """The names to tag with, as editors and the importer type them: an alias becomes its tag
         ("U.S." becomes "US"), an existing tag keeps its spelling whatever the case typed, and the
-        same tag typed twice counts once. Names that are neither stay as typed."""
-        names = [name.strip() for name in names if name and name.strip()]
+        same tag typed twice counts once. Names that are neither stay as typed, cleaned of
+        invisible characters (``names.clean_name``); a name with none left is no tag."""
+        names = [clean_name(name) for name in names]
+        names = [name for name in names if name]
         if not names:
             return []
         lookup = models.Q()
@@ -78,7 +93,24 @@ class Tag(TagBase):
     def get_absolute_url(self):
         return slug_url("reader:tag_detail", self.slug)
 
+    def slugify(self, tag, i=None):
+        # django-taggit's hook for a new tag's slug: never empty (see names.tag_slug), and
+        # short enough for the "_1" it adds when two names give one slug.
+        slug = tag_slug(tag, self._meta.get_field("slug").max_length)
+        return slug if i is None else f"{slug}_{i}"
+
+    def save(self, *args, **kwargs):
+        # Every way in (the admin, an article's tags, the importer, the shell) stores the name
+        # readers see: "US\u200b" would be a second "US".
+        self.name = clean_name(self.name)
+        if not self.name:
+            raise ValueError("A tag needs a name with at least one visible character.")
+        return super().save(*args, **kwargs)
+
     def clean(self):
+        self.name = clean_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": "A tag needs at least one visible character."})
         # One tag whatever the case, and a name that is another tag's alias stays that tag's:
         # the database's own uniqueness check is case-sensitive.
         others = Tag.objects.exclude(pk=self.pk) if self.pk else Tag.objects.all()
@@ -147,7 +179,7 @@ class TagAlias(models.Model):
         return self.name
 
     def clean(self):
-        name = (self.name or "").strip()
+        name = clean_name(self.name)
         self.name = name
         clash = Tag.objects.filter(name__iexact=name)
         if self.tag_id:

@@ -1,5 +1,6 @@
 """Tags in the admin: aliases inline, and merging tags."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -38,8 +39,25 @@ class TagAliasInline(admin.TabularInline):
     verbose_name_plural = "Aliases (typed as tags, these names become this tag, e.g. “U.S.”)"
 
 
+class TagForm(forms.ModelForm):
+    """A slug left empty is made from the name by the rule every tag follows (never empty, even
+    for "!!!" or an emoji, which the browser's own slug maker turns into nothing)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "The tag page's address; left empty, made from the name."
+
+    def clean_slug(self):
+        slug, name = self.cleaned_data.get("slug"), self.cleaned_data.get("name")
+        if not slug and name:
+            return Tag.objects.free_slug(name, exclude=self.instance.pk)
+        return slug
+
+
 @admin.register(Tag)
 class TagAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = TagForm
     list_display = ["name", "slug", "alias_list", "article_count"]
     search_fields = ["name", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}

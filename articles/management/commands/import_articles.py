@@ -5,9 +5,11 @@
     python manage.py import_articles old-site/*.txt --encoding latin-1
     python manage.py import_articles export.json --publish --user alice
 
-Each document is saved in a transaction of its own: one that fails leaves nothing behind and the
-others still import. Failures are listed with the file and the reason, and the exit status is 1
-if any failed.
+Each document is saved in a transaction of its own: one that fails, whatever the reason, leaves
+nothing behind and the others still import. Failures are listed with the file, the reason and,
+when one line is the reason, its number. The exit status is 0 when every document was imported,
+1 when any was not (the others were), and 2 when the command line itself is wrong (nothing was
+tried).
 
 Publishing is an editorial act, recorded with who did it: ``--publish`` needs ``--user``, a
 user allowed to publish, and goes through ``Article.publish`` like the admin.
@@ -21,6 +23,14 @@ from django.db import DatabaseError
 from articles.exchange.data import DocumentError
 from articles.exchange.reading import read_path
 from articles.models import Article
+
+# The exit status when the command line is wrong, as argparse's own errors: nothing was tried.
+USAGE = 2
+
+
+def unexpected(error):
+    """The reason to report for a fault the checks did not foresee."""
+    return f"it could not be imported ({error.__class__.__name__}: {error})"
 
 
 class Command(BaseCommand):
@@ -65,24 +75,16 @@ class Command(BaseCommand):
             try:
                 "".encode(encoding)
             except LookupError:
-                raise CommandError(f"Unknown encoding: {encoding}") from None
+                raise CommandError(f"Unknown encoding: {encoding}", returncode=USAGE) from None
         self.verbose = options["verbosity"] >= 2
         self.progress = self.stdout.isatty() and options["verbosity"] >= 1
         counts = {"created": 0, "updated": 0, "failed": 0, "suggested": 0}
         failures = []
         for number, path in enumerate(paths, start=1):
             self.show_progress(number - 1, len(paths), path)
-            try:
-                entries = read_path(path, encoding=encoding, kind=kind, base_url=base_url)
-            except DocumentError as error:
-                entries = [(path, error)]
-            for label, data in entries:
-                error = data if isinstance(data, DocumentError) else None
-                if error is None:
-                    error = self.save(label, data, publish, counts)
-                if error is not None:
-                    counts["failed"] += 1
-                    failures.append((label, error))
+            for label, error in self.import_file(path, publish, counts, encoding, kind, base_url):
+                counts["failed"] += 1
+                failures.append((label, error))
         self.show_progress(len(paths), len(paths), "")
         if self.progress:
             self.stdout.write("")
@@ -95,6 +97,27 @@ class Command(BaseCommand):
         )
         if failures:
             raise CommandError(f"{len(failures)} document(s) could not be imported.", returncode=1)
+
+    def import_file(self, path, publish, counts, encoding, kind, base_url):
+        """Import what one file holds; yield ``(label, reason)`` for each part not imported.
+        Nothing in one file, not even a fault of ours, stops the rest of the batch: the
+        document's transaction is rolled back and the fault reported as its reason."""
+        try:
+            entries = read_path(path, encoding=encoding, kind=kind, base_url=base_url)
+        except DocumentError as error:
+            entries = [(path, error)]
+        except Exception as error:
+            entries = [(path, unexpected(error))]
+        for label, data in entries:
+            if isinstance(data, DocumentError):
+                yield label, data
+                continue
+            try:
+                error = self.save(label, data, publish, counts)
+            except Exception as fault:
+                error = unexpected(fault)
+            if error is not None:
+                yield label, error
 
     def save(self, label, data, publish, counts):
         """Save one document; return the reason it failed, or None."""
@@ -128,14 +151,15 @@ class Command(BaseCommand):
         if not username:
             if publish:
                 raise CommandError(
-                    "--publish needs --user: publishing is recorded with who did it."
+                    "--publish needs --user: publishing is recorded with who did it.",
+                    returncode=USAGE,
                 )
             return None
         actor = get_user_model().objects.filter(username=username, is_active=True).first()
         if actor is None:
-            raise CommandError(f"No active user “{username}”.")
+            raise CommandError(f"No active user “{username}”.", returncode=USAGE)
         if publish and not actor.has_perm("articles.publish_article"):
-            raise CommandError(f"“{username}” may not publish articles.")
+            raise CommandError(f"“{username}” may not publish articles.", returncode=USAGE)
         return actor
 
     def show_progress(self, done, total, current):
