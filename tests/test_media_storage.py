@@ -212,7 +212,13 @@ def test_clearing_or_deleting_an_image_removes_its_files(
 ):
     keep = ArticleFactory(lead_image=jpeg_file("keep.jpg"), lead_image_alt="Kept")
     cleared = ArticleFactory(lead_image=jpeg_file("a.jpg", colour=(1, 2, 3)), lead_image_alt="A")
-    deleted = ArticleFactory(lead_image=jpeg_file("b.jpg", colour=(3, 2, 1)), lead_image_alt="B")
+    # A draft: a story once published is not deleted by an editor (tests/test_deleting.py).
+    deleted = ArticleFactory(
+        lead_image=jpeg_file("b.jpg", colour=(3, 2, 1)),
+        lead_image_alt="B",
+        status=Article.Status.DRAFT,
+        published_at=None,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         editor_client.post(change_url(cleared), {**change_form(cleared), "lead_image-clear": "on"})
         editor_client.post(
