@@ -30,14 +30,34 @@ INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs"}
 WHITESPACE = re.compile(r"\s+")
 
 
+# Joiners and variation selectors draw nothing alone but shape what stands beside them: the
+# zero-width non-joiner inside a Persian word, the joiner of an emoji sequence (a woman and a
+# laptop as one "technologist"), the selector that makes a heart an emoji. They stay between
+# (joiners) or after (selectors) characters that are drawn; anywhere else they go.
+JOINERS = {"\u200c", "\u200d"}
+SELECTORS = {chr(code) for code in range(0xFE00, 0xFE10)}
+
+
+def drawn(char):
+    """True for a character that puts ink on the page (not whitespace, not invisible)."""
+    return (
+        not char.isspace()
+        and unicodedata.category(char) not in INVISIBLE_CATEGORIES
+        and not IGNORABLE.match(char)
+    )
+
+
 def visible(text):
     """``text`` without the characters nobody sees; whitespace stays as it is."""
-    text = IGNORABLE.sub("", text)
-    return "".join(
-        char
-        for char in text
-        if char.isspace() or unicodedata.category(char) not in INVISIBLE_CATEGORIES
-    )
+    kept = []
+    for index, char in enumerate(text):
+        if char.isspace() or drawn(char):
+            kept.append(char)
+        elif kept and (drawn(kept[-1]) or kept[-1] in SELECTORS):
+            follows = text[index + 1] if index + 1 < len(text) else ""
+            if char in SELECTORS or (char in JOINERS and follows and drawn(follows)):
+                kept.append(char)
+    return "".join(kept)
 
 
 def clean_name(name):

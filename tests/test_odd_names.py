@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.models import Article, Person, Tag, TagAlias
+from articles.names import clean_name
 from tests.factories import ArticleFactory, PersonFactory, TagFactory
 from tests.test_editor_admin import article_form
 
@@ -218,3 +219,18 @@ def test_a_tag_saved_with_an_empty_slug_gets_an_address_by_migration(client):
     assert ADDRESS.fullmatch(tag.slug) and tag.slug.startswith("tag-")
     Article.objects.all().rerender()
     assert_every_page_answers(client, [tag], article)
+
+
+def test_joiners_and_emoji_selectors_inside_a_name_are_kept(editor_client):
+    # Invisible alone, they change what readers see inside a word: a Persian word keeps its
+    # non-joiner, an emoji sequence its joiner, a heart its emoji selector.
+    persian = "حقوق\u200cبشر"
+    technologist = "\U0001f469\u200d\U0001f4bb coders"
+    heart = "I \u2764\ufe0f NY"
+    for name in (persian, technologist, heart):
+        assert clean_name(name) == name
+    assert clean_name("\u200dUS\u200d") == "US"
+    assert clean_name("\ufe0f") == ""
+    article = ArticleFactory(slug="joined-names")
+    article.tags.set(Tag.objects.canonical_names([persian, technologist]))
+    assert sorted(article.tags.values_list("name", flat=True)) == sorted([persian, technologist])
