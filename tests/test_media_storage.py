@@ -7,10 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.db.models.signals import pre_save
 from django.urls import reverse
 
+from articles import images
+from articles.exchange.data import ArticleData
 from articles.models import Article, Person, Revision
 from tests.factories import ArticleFactory, PersonFactory, jpeg_file
 from tests.test_editor_admin import ADD_URL, article_form
@@ -279,3 +283,43 @@ def test_the_orphan_command_lists_by_default_and_removes_with_delete(settings, c
     assert not any((root / name).exists() for name in orphans)
     assert fresh.exists()
     assert set(media_files(settings)) == kept | {"articles/2020/01/being-saved-now.jpg"}
+
+
+def imported(**overrides):
+    """What an import (a document or ninjs) says: a story naming an image in the media folder."""
+    values = {"headline": "Ferry back in service", "body": "It sailed at noon.", "slug": "ferry"}
+    return ArticleData(**{**values, **overrides})
+
+
+def image_in_media(settings, name="imports/ferry.jpg"):
+    path = Path(settings.MEDIA_ROOT) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(jpeg_file("ferry.jpg").read())
+    return name
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_imports_renditions_are_made_before_its_transaction_opens(settings, monkeypatch):
+    seen = []
+    real = images.renditions_for
+
+    def spy(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(images, "renditions_for", spy)
+    article, _ = Article.objects.save_imported(imported(lead_image=image_in_media(settings)))
+    assert article.lead_image_renditions["jpeg"]
+    assert seen == [False]
+    # Importing the same document again makes nothing new.
+    Article.objects.save_imported(imported(lead_image=article.lead_image.name))
+    assert seen == [False]
+
+
+def test_an_import_that_fails_after_its_renditions_leaves_no_file(settings):
+    name = image_in_media(settings)
+    with pytest.raises(ValidationError):
+        # A headline over its limit fails the save after the renditions were made.
+        Article.objects.save_imported(imported(lead_image=name, headline="h" * 300))
+    assert not Article.objects.exists()
+    assert media_files(settings) == [name]

@@ -7,7 +7,7 @@ from django.db import connections, models, transaction
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .. import rendering, search, stored
+from .. import files, images, rendering, search, stored
 from ..publication import same_columns
 from ..workflow import Status
 from .people import Byline, Mention, Person
@@ -140,6 +140,35 @@ class ArticleQuerySet(models.QuerySet):
         through aliases; authors and people mentioned that the data names are linked; the
         people its text names are offered as suggestions. Returns ``(article, created)``.
         """
+        renditions, made = self._renditions_before_saving(data)
+        try:
+            return self._save_imported(data, publish, actor, renditions)
+        except BaseException:
+            # The row was not written: the renditions made for it would be orphans.
+            files.delete_quietly(self.model._meta.get_field("lead_image").storage, made)
+            raise
+
+    def _renditions_before_saving(self, data):
+        """The renditions of the document's lead image, made before the save's transaction so a
+        slow image holds no write lock (as the admin does, ``articles/media.py``); ``({}, [])``
+        if it has none or they cannot be made (the save then reports why, as before)."""
+        if not data.lead_image:
+            return {}, []
+        known = (
+            self.filter(lead_image=data.lead_image, lead_image_renditions__source=data.lead_image)
+            .values_list("lead_image_renditions", flat=True)
+            .first()
+        )
+        if known:
+            return known, []
+        probe = self.model(lead_image=data.lead_image)
+        try:
+            made = images.refresh_renditions(probe) or []
+        except Exception:
+            return {}, []
+        return probe.lead_image_renditions, made
+
+    def _save_imported(self, data, publish, actor, renditions):
         # Rendered once at the end (stored.batched), not once per tag, byline and mention.
         with transaction.atomic(), stored.batched():
             article = self.select_for_update().filter(slug=data.slug).first()
@@ -154,6 +183,8 @@ class ArticleQuerySet(models.QuerySet):
                 article.standfirst = data.standfirst
             if data.lead_image is not None:
                 article.lead_image = data.lead_image
+                if renditions:
+                    article.lead_image_renditions = renditions
                 article.lead_image_alt = data.lead_image_alt
                 article.lead_image_caption = data.lead_image_caption
                 article.lead_image_credit = data.lead_image_credit
