@@ -20,7 +20,8 @@ from django.core.exceptions import BadRequest
 MAX_VALUE = 1000
 # Ids are 64-bit signed integers (BigAutoField) on both databases.
 MAX_ID = 2**63 - 1
-DATE_PARTS = ("__year", "__month", "__day")
+# The date drill-down's parts and the values datetime() accepts for each.
+DATE_PARTS = {"__year": range(1, 10_000), "__month": range(1, 13), "__day": range(1, 32)}
 
 
 def plausible(value):
@@ -63,9 +64,13 @@ class GuardedAdminMixin:
     def lookup_allowed(self, lookup, value, request):
         if not plausible(value):
             return False
-        # The date drill-down builds datetime(year, month, day) from these.
-        if lookup.endswith(DATE_PARTS) and not (str(value).isdecimal() and len(value) <= 4):
-            return False
+        # The date drill-down builds datetime(year, month, day) from these: year 0 or month 13
+        # would be a ValueError.
+        for part, allowed in DATE_PARTS.items():
+            if lookup.endswith(part):
+                text = str(value)
+                if not (text.isdecimal() and len(text) <= 4 and int(text) in allowed):
+                    return False
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
