@@ -1,8 +1,11 @@
 """Checks before publishing: found in the text, shown on the change form and live, and the
 blocking ones refused by ``Article.publish`` whoever publishes."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from articles import checks
@@ -158,4 +161,16 @@ def test_live_checks_of_a_new_story_and_bad_input(editor_client):
     response = editor_client.post(ADD_CHECKS, form_data(headline="x" * 80))
     assert "headline_long" in {check["code"] for check in response.json()["checks"]}
     assert editor_client.post(ADD_CHECKS, form_data(kind="gossip")).status_code == 400
+    assert not Article.objects.exists()
+
+
+def test_an_import_with_a_blocking_problem_is_not_published_nor_kept(tmp_path, editor):
+    path = tmp_path / "story.txt"
+    path.write_text("Harbour reopens\n\nRead [](https://example.com) for more.\n", "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_articles", str(path), "--publish", "--user", "editor", stdout=out, stderr=err
+        )
+    assert "link with no text" in err.getvalue()
     assert not Article.objects.exists()
