@@ -18,6 +18,11 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+def parse_markdown(text):
+    """The Markdown's tokens (markdown-it's), for checks that read its structure."""
+    return _markdown.parse(text or "")
+
+
 def render_markdown(text):
     """Return the sanitised HTML for a Markdown ``text``."""
     html = _markdown.render(text or "")

@@ -2,7 +2,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from articles import workflow
+from articles import checks, workflow
 from articles.models import Article, Correction, MentionSuggestion, Person, Tag
 from articles.uploads import ACCEPT, NOT_AN_IMAGE, clean_image_upload
 
@@ -172,6 +172,8 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error("lead_image_alt", "Describe the image for readers who cannot see it.")
         if self.instance.pk and self.instance.is_public:
             self.check_change_kind(data)
+        if data.get("workflow") == "publish":
+            self.check_before_publishing(data)
         both = set(data.get("accept_people") or []) & set(data.get("dismiss_people") or [])
         if both:
             self.add_error(
@@ -203,6 +205,16 @@ class ArticleAdminForm(forms.ModelForm):
                 code="conflict",
             )
 
+    def check_before_publishing(self, data):
+        # Article.publish refuses these too; said here, the editor's text stays in the form.
+        problems = checks.blocking_problems(form_copy(self, data))
+        if problems:
+            self.add_error(
+                "workflow",
+                ["Not published: fix what the checks panel marks as blocking first."]
+                + [problem.message for problem in problems],
+            )
+
     def check_change_kind(self, data):
         changed_text = [name for name in PUBLIC_TEXT_FIELDS if name in self.changed_data]
         if not changed_text:
@@ -215,6 +227,27 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 TAKEN_DOWN = {Article.Status.UNPUBLISHED, Article.Status.WITHDRAWN}
+
+
+def form_copy(form, data, relations=None):
+    """What the checks read (``articles.checks.Copy``) from a change form's cleaned ``data``,
+    the article's stored values for fields the form does not have; ``relations`` (tags,
+    byline_count, linked_people) from its inlines when known."""
+    article = form.instance
+
+    def value(name):
+        return data[name] if name in data else getattr(article, name)
+
+    return checks.Copy(
+        headline=value("headline") or "",
+        standfirst=value("standfirst") or "",
+        body=value("body") or "",
+        has_image=bool(value("lead_image")),
+        image_alt=value("lead_image_alt") or "",
+        image_credit=value("lead_image_credit") or "",
+        pk=article.pk,
+        **(relations or {}),
+    )
 
 
 def clean_uploaded_image(form, name):

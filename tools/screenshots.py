@@ -97,6 +97,13 @@ def take(browser, base):
     page.wait_for_load_state("networkidle")
     page.screenshot(path=OUT / "admin-editing-form.png", full_page=True)
 
+    # The checks and the live preview beside the form, while an edit is typed (not saved).
+    body = page.locator("#id_body")
+    body.fill(body.input_value() + "\n\n## \n\nMore in [](https://example.com) soon.")
+    page.frame_locator("[data-preview-frame]").get_by_text("More in").wait_for()
+    page.locator(".desk-check--blocks").first.wait_for()
+    page.locator(".desk-panel").screenshot(path=OUT / "desk-preview.png")
+
 
 def main():
     with tempfile.TemporaryDirectory(prefix="newsroom-screenshots-") as tmp:

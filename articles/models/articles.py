@@ -11,7 +11,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 
-from .. import files, images
+from .. import checks, files, images
 from ..addresses import slug_url
 from ..markdown import render_markdown
 from ..names import clean_name
@@ -225,10 +225,16 @@ class Article(models.Model):
 
     def publish(self, actor, at=None):
         """Publish now, or at ``at``: a time in the future schedules the article, which then
-        becomes public by itself when the time comes."""
+        becomes public by itself when the time comes. Refused while a blocking check
+        (``articles.checks``) fails, whoever publishes: the desk, an action or an import."""
         at = at or timezone.now()
         if self.status == self.Status.PUBLISHED and self.is_public:
             raise ValidationError("This article is already published.", code="invalid_transition")
+        problems = checks.blocking_problems(checks.Copy.of(self, relations=False))
+        if problems:
+            raise ValidationError(
+                [ValidationError(problem.message, code=problem.code) for problem in problems]
+            )
         self._transition(
             actor,
             TRANSITIONS["publish"],

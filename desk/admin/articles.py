@@ -24,6 +24,7 @@ from .events import EventInline
 from .guards import GuardedAdminMixin
 from .images import PreparedImagesMixin
 from .pages import DeskPagesMixin, error_text, report
+from .preview import LivePreviewMixin
 
 SUGGESTIONS_FIELDSET = "People the text names"
 
@@ -98,7 +99,9 @@ class ModerationQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(GuardedAdminMixin, PreparedImagesMixin, DeskPagesMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    GuardedAdminMixin, PreparedImagesMixin, LivePreviewMixin, DeskPagesMixin, admin.ModelAdmin
+):
     form = ArticleAdminForm
     prepared_image_fields = {"lead_image": True}
     inlines = [BylineInline, MentionInline, EventInline]
@@ -142,6 +145,7 @@ class ArticleAdmin(GuardedAdminMixin, PreparedImagesMixin, DeskPagesMixin, admin
 
     class Media:
         css = {"all": ["css/admin.css"]}
+        js = ["desk/checks.js", "desk/preview.js"]
 
     def get_queryset(self, request):
         # Tags and bylines in two queries for the whole page, not two per row.
@@ -250,7 +254,7 @@ class ArticleAdmin(GuardedAdminMixin, PreparedImagesMixin, DeskPagesMixin, admin
             # The choices were checked when the form was built; this is someone else's change
             # landing in between. Undo the whole save rather than keep half of it.
             transaction.set_rollback(True)
-            messages.error(request, f"Nothing was saved: {error}")
+            messages.error(request, f"Nothing was saved: {error_text(error)}")
 
     def link_people(self, request, form, article):
         """Link the suggested people the editor ticked, turn down the others ticked, and scan
